@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# Sourced helpers: the test kernel source and build caches (docs/DESIGN.md "Cache").
+
+KLPB_CACHE=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}
+KLPB_TARBALL=${KLPB_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-6.1
+KLPB_TEST_BUILD=$KLPB_CACHE/test/x86_64-6.1/build
+KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/x86_64-6.1.config}
+KLPB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KLPB_DRIVER=$KLPB_REPO/klp-build/klp-build
+
+# kernel_extract: extract the Debian tarball once into $KLPB_TEST_SRC
+# (atomic: into a temporary dir, then rename). Prints the source dir.
+kernel_extract() {
+	if [[ -f $KLPB_TEST_SRC/Makefile ]]; then
+		printf '%s\n' "$KLPB_TEST_SRC"
+		return 0
+	fi
+	[[ -r $KLPB_TARBALL ]] || { echo "kernel_extract: $KLPB_TARBALL missing (install linux-source-6.1)" >&2; return 1; }
+	local parent tmp
+	parent=$(dirname "$KLPB_TEST_SRC")
+	mkdir -p "$parent"
+	tmp=$(mktemp -d "$parent/.extract.XXXXXX")
+	if ! tar -C "$tmp" -xf "$KLPB_TARBALL"; then
+		rm -rf "$tmp"
+		echo "kernel_extract: failed to extract $KLPB_TARBALL" >&2
+		return 1
+	fi
+	# The tarball holds one top-level directory (linux-source-6.1).
+	local top
+	top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
+	if [[ -z $top || ! -f $top/Makefile ]]; then
+		rm -rf "$tmp"
+		echo "kernel_extract: unexpected tarball layout in $KLPB_TARBALL" >&2
+		return 1
+	fi
+	if ! mv -T "$top" "$KLPB_TEST_SRC" 2>/dev/null; then
+		# Lost a race with another extractor: use theirs.
+		[[ -f $KLPB_TEST_SRC/Makefile ]] || { rm -rf "$tmp"; return 1; }
+	fi
+	rm -rf "$tmp"
+	printf '%s\n' "$KLPB_TEST_SRC"
+}
+
+# kernel_test_config OUT: tinyconfig + the test fragment, run through
+# olddefconfig in a scratch dir; writes the full .config to OUT and checks
+# that every option of the fragment ended up as requested.
+kernel_test_config() {
+	local out=$1 src tmp
+	src=$(kernel_extract) || return 1
+	tmp=$(mktemp -d)
+	if ! { make -s -C "$src" O="$tmp" ARCH=x86_64 tinyconfig &&
+	       KCONFIG_CONFIG=$tmp/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$tmp" \
+			"$tmp/.config" "$KLPB_TEST_CONFIG_FRAG" &&
+	       make -s -C "$src" O="$tmp" ARCH=x86_64 olddefconfig; } >"$tmp/log" 2>&1; then
+		cat "$tmp/log" >&2
+		rm -rf "$tmp"
+		return 1
+	fi
+	if ! kernel_config_check "$tmp/.config"; then
+		rm -rf "$tmp"
+		return 1
+	fi
+	cp "$tmp/.config" "$out"
+	rm -rf "$tmp"
+}
+
+# kernel_config_check CONFIG: every CONFIG_X=y/m and "# CONFIG_X is not set"
+# line of the fragment must be present in CONFIG.
+kernel_config_check() {
+	local cfg=$1 line name bad=0
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$cfg" || { echo "config: wanted $line, got: $(grep -E "^(# )?${line%%=*}[= ]" "$cfg" || echo unset)" >&2; bad=1; } ;;
+		"# CONFIG_"*" is not set")
+			name=${line#\# }; name=${name%% *}
+			if grep -qE "^$name=" "$cfg"; then echo "config: wanted $name off, got $(grep -E "^$name=" "$cfg")" >&2; bad=1; fi ;;
+		esac
+	done <"$KLPB_TEST_CONFIG_FRAG"
+	return $bad
+}
+
+# kernel_test_build: make sure the cached test kernel exists, building it
+# through the driver's own "build original" stage. Prints the build dir.
+kernel_test_build() {
+	local src cfg
+	src=$(kernel_extract) || return 1
+	if [[ ! -f $KLPB_TEST_BUILD/.klp-build-key || ! -f $KLPB_TEST_BUILD/arch/x86/boot/bzImage ]] ||
+	   [[ $KLPB_TEST_CONFIG_FRAG -nt $KLPB_TEST_BUILD/.klp-build-key ]]; then
+		mkdir -p "$KLPB_CACHE/test/x86_64-6.1"
+		cfg=$KLPB_CACHE/test/x86_64-6.1/config
+		kernel_test_config "$cfg.tmp" || return 1
+		mv "$cfg.tmp" "$cfg"
+	fi
+	cfg=$KLPB_CACHE/test/x86_64-6.1/config
+	"$KLPB_DRIVER" --build-original-only -s "$src" -c "$cfg" -b "$KLPB_TEST_BUILD" >&2 || return 1
+	printf '%s\n' "$KLPB_TEST_BUILD"
+}
