@@ -1,0 +1,349 @@
+# shellcheck shell=bash
+# Helpers for test/unit/fixtures/*/check scripts.  Sourced by test/unit/run in
+# a subshell per case.  Variables available to a check script:
+#   CASE      case name (directory name)
+#   FIX       fixture directory
+#   C         scratch directory of this case (orig.o, patched.o, out.o, ...)
+#   ORIG PATCHED OUT   object paths given to create-diff-object
+#   OBJFILE   value passed as --objfile (unit/$CASE.o)
+#   SYMVERS   generated Module.symvers (always has __fentry__; plus fixture 'exports')
+#   RC        exit code of the last cdo run
+#   DUMP      elfdump output of OUT (empty file if OUT was not written)
+#   ORIG_DUMP PATCHED_DUMP   elfdump output of the inputs
+#
+# Record kinds in dumps (see elfdump.c): section symbol reloc klpfunc klpreloc
+# klpfuncs klprelocs check.  Criteria are key=value; a value starting with
+# '~' is an extended regex that must match the whole value.  Strings are
+# escaped: a space is \040.
+
+FAILS=0
+NO_COMMON=${NO_COMMON:-0}
+RC=
+CDO_RAN=0
+
+fail() {
+	FAILS=$((FAILS + 1))
+	printf '%s\n' "$*" >>"$C/diag"
+}
+
+note() {
+	printf '%s\n' "$*" >>"$C/diag"
+}
+
+skip() {
+	printf '%s\n' "$*" >"$C/skip"
+	exit 77
+}
+
+# records FILE KIND CRIT... : print the records of FILE matching all criteria
+records() {
+	local file=$1 kind=$2
+	shift 2
+	local IFS=$'\037'
+	CRIT="$*" KIND="$kind" awk '
+	BEGIN { crit = ENVIRON["CRIT"]; kind = ENVIRON["KIND"];
+		n = (crit == "") ? 0 : split(crit, c, "\037") }
+	$1 == kind {
+		split("", m)
+		for (i = 2; i <= NF; i++) { p = index($i, "="); if (p) m[substr($i, 1, p - 1)] = substr($i, p + 1) }
+		ok = 1
+		for (j = 1; j <= n; j++) {
+			p = index(c[j], "="); k = substr(c[j], 1, p - 1); v = substr(c[j], p + 1)
+			if (!(k in m)) { ok = 0; break }
+			if (substr(v, 1, 1) == "~") { if (m[k] !~ ("^(" substr(v, 2) ")$")) { ok = 0; break } }
+			else if (m[k] != v) { ok = 0; break }
+		}
+		if (ok) print
+	}' "$file"
+}
+
+# field LINE KEY : value of KEY in a record line
+field() {
+	local tok
+	for tok in $1; do
+		case $tok in
+		"$2"=*) printf '%s\n' "${tok#*=}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+count_records() {
+	records "$@" | wc -l
+}
+
+expect_record() {
+	local kind=$1
+	shift
+	if [ "$(count_records "$DUMP" "$kind" "$@")" -lt 1 ]; then
+		fail "expected a '$kind' record with: $*"
+		local similar
+		similar=$(records "$DUMP" "$kind" | head -n 12)
+		[ -n "$similar" ] && note "    existing '$kind' records:" && printf '      %s\n' "${similar//$'\n'/$'\n'      }" >>"$C/diag"
+	fi
+	return 0
+}
+
+expect_no_record() {
+	local kind=$1 got
+	shift
+	got=$(records "$DUMP" "$kind" "$@")
+	if [ -n "$got" ]; then
+		fail "expected NO '$kind' record with: $*; found:"
+		printf '      %s\n' "${got//$'\n'/$'\n'      }" >>"$C/diag"
+	fi
+	return 0
+}
+
+expect_record_count() {
+	local n=$1 kind=$2 got
+	shift 2
+	got=$(count_records "$DUMP" "$kind" "$@")
+	if [ "$got" -ne "$n" ]; then
+		fail "expected $n '$kind' record(s) with: ${*:-(any)}; found $got"
+		records "$DUMP" "$kind" "$@" | head -n 12 | sed 's/^/      /' >>"$C/diag"
+	fi
+	return 0
+}
+
+# --- running the tool -------------------------------------------------------
+
+_dump_out() {
+	: >"$DUMP"
+	if [ -e "$OUT" ]; then
+		"$ELFDUMP" "$OUT" >"$DUMP" 2>&1
+		DUMP_RC=$?
+	else
+		DUMP_RC=-1
+	fi
+}
+
+# cdo_raw ARGS... : run create-diff-object with exactly ARGS
+cdo_raw() {
+	CDO_RAN=1
+	if [ ! -x "$CDO" ]; then
+		RC=127
+		echo "$RC" >"$C/rc"
+		: >"$C/stdout"
+		echo "create-diff-object not built: $CDO (run make)" >"$C/stderr"
+		fail "create-diff-object not built: $CDO (run make)"
+		exit 1
+	fi
+	timeout "${KLPB_UNIT_TIMEOUT:-60}" "$CDO" "$@" >"$C/stdout" 2>"$C/stderr" </dev/null
+	RC=$?
+	echo "$RC" >"$C/rc"
+	printf '%q ' "$CDO" "$@" >"$C/cmdline"
+	[ "$RC" = 124 ] && fail "create-diff-object timed out after ${KLPB_UNIT_TIMEOUT:-60}s"
+	[ "$RC" -ge 128 ] && fail "create-diff-object killed by signal $((RC - 128)) (crash)"
+	_dump_out
+	return 0
+}
+
+# cdo [OPTIONS...] : run with OPTIONS + the default --objfile/--symvers and ORIG PATCHED OUT
+cdo() {
+	rm -f "$OUT"
+	cdo_raw "$@" --objfile "$OBJFILE" --symvers "$SYMVERS" "$ORIG" "$PATCHED" "$OUT"
+}
+
+# --- common expectations ----------------------------------------------------
+
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "expected exit code $1, got $RC"
+	return 0
+}
+
+expect_out_written() {
+	[ -s "$OUT" ] || fail "expected OUT.o to be written"
+	return 0
+}
+
+expect_no_out() {
+	[ -e "$OUT" ] && fail "expected OUT.o NOT to be written, but it exists"
+	return 0
+}
+
+# expect_reported [changed|new FN]... : exact set of stdout lines (order-free)
+expect_reported() {
+	local want="" got
+	while [ $# -ge 2 ]; do
+		want+="$1 $OBJFILE $2"$'\n'
+		shift 2
+	done
+	want=$(printf '%s' "$want" | sed '/^$/d' | LC_ALL=C sort)
+	got=$(sed '/^$/d' "$C/stdout" | LC_ALL=C sort)
+	if [ "$want" != "$got" ]; then
+		fail "stdout lines differ (want vs got, sorted):"
+		printf '%s\n' "${want:-(nothing)}" | sed 's/^/      want: /' >>"$C/diag"
+		printf '%s\n' "${got:-(nothing)}" | sed 's/^/      got:  /' >>"$C/diag"
+	fi
+	return 0
+}
+
+# expect_stderr_mentions WORD... : each WORD appears in stderr (fixed string)
+expect_stderr_mentions() {
+	local w
+	for w in "$@"; do
+		grep -qF -- "$w" "$C/stderr" || fail "expected stderr to mention '$w'"
+	done
+	return 0
+}
+
+expect_stdout_not_mentions() {
+	local w
+	for w in "$@"; do
+		grep -qw -- "$w" "$C/stdout" && fail "expected stdout NOT to mention '$w'"
+	done
+	return 0
+}
+
+expect_section() { expect_record section "name=$1" "${@:2}"; }
+expect_no_section() { expect_no_record section "name=$1"; }
+expect_defined() { expect_record symbol "name=$1" 'shndx=~[^U].*|U[^N].*' "${@:2}"; }
+expect_not_defined() { expect_no_record symbol "name=$1" 'shndx=~[^U].*|U[^N].*'; }
+expect_klp_reloc() { expect_record klpreloc "$@"; }
+expect_no_klp_reloc() { expect_no_record klpreloc "$@"; }
+expect_klp_func() { expect_record klpfunc "$@"; }
+# normal relocation from section SEC (e.g. .text.foo) resolving to REF
+expect_reloc() { expect_record reloc "target=$1" "ref=$2" "${@:3}"; }
+expect_no_reloc() { expect_no_record reloc "target=$1" "ref=$2" "${@:3}"; }
+
+# in_exports NAME : NAME is listed in the generated Module.symvers
+in_exports() {
+	awk -v n="$1" -F'\t' '$2 == n { f = 1 } END { exit !f }' "$SYMVERS"
+}
+
+# Structural checks run after every case whose last run exited 0.
+check_common() {
+	local line kind fn changed=() new=() all=() f n
+
+	[ -s "$OUT" ] || { fail "common: exit 0 but OUT.o not written"; return 0; }
+	if [ "$DUMP_RC" != 0 ]; then
+		fail "common: elfdump failed on OUT.o (rc $DUMP_RC):"
+		grep -E '^(error|check)' "$DUMP" | head -n 5 | sed 's/^/      /' >>"$C/diag"
+	fi
+	expect_record elf type=REL machine=62
+	expect_record check symtab_order=ok
+
+	if ! "${LD:-ld}" -r -o "$C/linked.o" "$OUT" >"$C/ld.log" 2>&1; then
+		fail "common: 'ld -r OUT.o' failed:"
+		head -n 5 "$C/ld.log" | sed 's/^/      /' >>"$C/diag"
+	fi
+
+	# stdout lines
+	[ -s "$C/stdout" ] || fail "common: exit 0 but no stdout lines"
+	while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		if [[ $line =~ ^(changed|new)\ ([^ ]+)\ ([^ ]+)$ ]]; then
+			kind=${BASH_REMATCH[1]}
+			fn=${BASH_REMATCH[3]}
+			[ "${BASH_REMATCH[2]}" = "$OBJFILE" ] ||
+				fail "common: stdout line names objfile '${BASH_REMATCH[2]}', expected '$OBJFILE'"
+			all+=("$fn")
+			if [ "$kind" = changed ]; then changed+=("$fn"); else new+=("$fn"); fi
+		else
+			fail "common: malformed stdout line: '$line'"
+		fi
+	done <"$C/stdout"
+
+	# .klp.funcs: one entry per changed function
+	local want_objname=${EXPECT_OBJNAME:-NULL}
+	for f in "${changed[@]}"; do
+		n=$(count_records "$DUMP" klpfunc "old_name=$f")
+		if [ "$n" -ne 1 ]; then
+			fail "common: expected exactly 1 .klp.funcs entry for changed '$f', found $n"
+		else
+			expect_record klpfunc "old_name=$f" "new_func=$f" "objname=$want_objname" sympos=0 \
+				"objfile=$OBJFILE" flags=0 old_name_sec=.rodata.klpb.str 'ptrtypes=~(R_X86_64_64,|-,)+'
+		fi
+	done
+	for f in "${new[@]}"; do
+		expect_no_record klpfunc "old_name=$f"
+	done
+	n=$(count_records "$DUMP" klpfunc)
+	[ "$n" -eq "${#changed[@]}" ] ||
+		fail "common: .klp.funcs has $n entries, expected ${#changed[@]} (one per 'changed' line)"
+	if [ "${#changed[@]}" -gt 0 ]; then
+		expect_record section name=.klp.funcs type=PROGBITS 'flags=~WA.*' align=8 "size=$((48 * ${#changed[@]}))"
+		expect_record section name=.rodata.klpb.str 'flags=~W?A.*'
+	fi
+
+	# included functions are defined; nothing else is
+	for f in "${all[@]}"; do
+		expect_record symbol "name=$f" type=FUNC 'shndx=~[^U].*|U[^N].*'
+	done
+	local defs d
+	defs=$(records "$DUMP" symbol type=FUNC 'shndx=~[^U].*|U[^N].*' | sed -n 's/^symbol name=\([^ ]*\) .*/\1/p')
+	for d in $defs; do
+		local base=${d%.cold} ok=0
+		for f in "${all[@]}"; do [ "$f" = "$base" ] && ok=1; done
+		[ $ok = 1 ] || fail "common: function '$d' is defined in OUT.o but not reported on stdout"
+	done
+
+	# __mcount_loc: exactly one entry per included function, none for others
+	for f in "${all[@]}"; do
+		n=$(count_records "$DUMP" reloc target=__mcount_loc "ref=$f")
+		[ "$n" -eq 1 ] || fail "common: expected 1 __mcount_loc entry for '$f', found $n"
+	done
+	local refs r
+	refs=$(records "$DUMP" reloc target=__mcount_loc | sed -n 's/.* ref=\([^ ]*\).*/\1/p')
+	for r in $refs; do
+		local ok=0
+		for f in "${all[@]}"; do [ "$f" = "$r" ] && ok=1; done
+		[ $ok = 1 ] || fail "common: __mcount_loc entry for '$r' which is not an included function"
+	done
+	if [ -n "$(records "$DUMP" section name=__mcount_loc)" ]; then
+		n=$(records "$DUMP" section name=__mcount_loc | sed -n 's/.* size=\([0-9]*\).*/\1/p')
+		[ "$n" -eq $((8 * ${#all[@]})) ] ||
+			fail "common: __mcount_loc size $n, expected $((8 * ${#all[@]})) (8 per included function)"
+	fi
+
+	# .klp.relocs well-formed
+	if [ -n "$(records "$DUMP" section name=.klp.relocs)" ]; then
+		expect_no_record section name=.klp.relocs 'flags=~.*A.*'
+		expect_record section name=.klp.relocs align=8
+		expect_record klprelocs rem=0
+		expect_no_record section name=.klp.strings 'flags=~.*A.*'
+		expect_no_record klpreloc 'place_symtype=~[^S].*'
+		expect_no_record klpreloc 'ptrtypes=~.*(DUP|R_[0-9]|PC32|PLT32|32S).*'
+		expect_no_record klpreloc 'flags=~[^01]|..+'
+		expect_no_record klpreloc 'type=~R_[0-9]+|R_X86_64_NONE'
+		expect_no_record klpreloc 'name=~NULL|BADPTR|BADSTR.*|""'
+		local bad
+		bad=$(records "$DUMP" klpreloc | grep -v -F ' name_sec=.klp.strings ' || true)
+		[ -z "$bad" ] || { fail "common: klp reloc name not a string in .klp.strings:"; printf '      %s\n' "${bad//$'\n'/$'\n'      }" >>"$C/diag"; }
+		bad=$(records "$DUMP" klpreloc flags=1 | grep -v -F " objfile=$OBJFILE " || true)
+		[ -z "$bad" ] || { fail "common: klp reloc of a local symbol (flags=1) without objfile=$OBJFILE:"; printf '      %s\n' "${bad//$'\n'/$'\n'      }" >>"$C/diag"; }
+		# the place must not also carry a normal relocation
+		local rec place sec off
+		while IFS= read -r rec; do
+			place=$(field "$rec" place)
+			sec=${place%+*}
+			off=${place##*+}
+			[ -n "$(records "$DUMP" section "name=$sec")" ] ||
+				fail "common: klp reloc place section '$sec' not in OUT.o ($rec)"
+			[ -n "$(records "$DUMP" reloc "target=$sec" "off=$off")" ] &&
+				fail "common: klp reloc at $place still has a normal relocation too"
+			# klp relocs must not point at something defined in OUT.o
+			local nm
+			nm=$(field "$rec" name)
+			[ -n "$(records "$DUMP" symbol "name=$nm" 'type=~FUNC|OBJECT' 'shndx=~[^U].*|U[^N].*')" ] &&
+				fail "common: klp reloc for '$nm', which OUT.o itself defines"
+		done < <(records "$DUMP" klpreloc)
+	fi
+
+	# normal relocations in allocated sections must be linkable by a module
+	local sym target tsec
+	while IFS= read -r rec; do
+		sym=$(field "$rec" sym)
+		target=$(field "$rec" target)
+		case $target in .klp.*) continue ;; esac
+		tsec=$(records "$DUMP" section "name=$target")
+		[[ $(field "$tsec" flags) == *A* ]] || continue
+		if [ "$(field "$rec" symbind)" = LOCAL ]; then
+			fail "common: relocation against undefined LOCAL symbol: $rec"
+		elif ! in_exports "$sym"; then
+			fail "common: normal relocation against '$sym' which is neither defined in OUT.o nor exported (should be a .klp.relocs record): $(field "$rec" sec)+$(field "$rec" off)"
+		fi
+	done < <(records "$DUMP" reloc symshndx=UND)
+	return 0
+}
