@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "arch.h"
+
+/* Every supported architecture, one entry each. */
+static const struct arch *const arches[] = {
+	&arch_x86_64,
+};
+
+const struct arch *arch_find(unsigned int machine)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (arches[i]->machine == machine)
+			return arches[i];
+	return NULL;
+}
+
+const struct arch *arch_find_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (!strcmp(arches[i]->name, name))
+			return arches[i];
+	return NULL;
+}

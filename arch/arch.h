@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The narrow per-architecture interface.  Each architecture lives in its own
+ * file (arch/<name>.c) and fills one struct arch; nothing outside arch/
+ * switches on the machine type.
+ */
+#ifndef KLPB_ARCH_H
+#define KLPB_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "elf.h"
+
+/*
+ * A special section: a table whose entries describe code (bug sites,
+ * exception fixups, patch sites...).  The diff object keeps exactly the
+ * entries that belong to included functions.  Entry sizes come from the
+ * kernel's own headers (klpb-sizes.o, see kmod-template/klpb-sizes.c), from a
+ * fixed ABI size, or from the section's sh_entsize, never from guesses.
+ */
+struct special_section {
+	const char *name;
+	const char *size_name;		/* klpb_size_<size_name> from --sizes */
+	unsigned int size;		/* fixed entry size in bytes */
+	bool pointer_size;		/* entry is one pointer */
+	const char *companion;		/* parallel table without relocations */
+	const char *companion_size_name;
+	unsigned int companion_size;
+};
+
+struct arch {
+	const char *name;		/* klp-build's -a name */
+	unsigned int machine;		/* e_machine */
+	int elfclass;
+
+	/* absolute, pointer-sized relocation (metadata pointer fields) */
+	unsigned int abs_reloc;
+
+	/* the ftrace entry call every traceable function starts with */
+	const char *fentry_name;
+
+	/* bytes of the instruction/data field a relocation type writes */
+	unsigned int (*reloc_size)(unsigned int type);
+
+	/*
+	 * Offset inside the referenced section that a relocation against a
+	 * section symbol really points at (undoes PC-relative biases).
+	 */
+	int64_t (*reloc_target_offset)(const struct reloc *r);
+
+	/* a direct call/branch (its target may be the new copy of a function) */
+	bool (*is_call_reloc)(unsigned int type);
+
+	/* a PC-relative relocation (place-dependent) */
+	bool (*is_pcrel_reloc)(unsigned int type);
+
+	/* special sections of this architecture (the generic ones are in
+	 * create-diff-object/special.c) */
+	const struct special_section *special;
+	unsigned int nr_special;
+};
+
+const struct arch *arch_find(unsigned int machine);
+const struct arch *arch_find_by_name(const char *name);
+
+extern const struct arch arch_x86_64;
+
+#endif

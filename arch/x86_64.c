@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/* x86_64 back-end. */
+#include "arch.h"
+
+static unsigned int x86_reloc_size(unsigned int type)
+{
+	switch (type) {
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	case R_X86_64_32:
+	case R_X86_64_32S:
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_GOTPCREL:
+	case R_X86_64_GOTPCRELX:
+	case R_X86_64_REX_GOTPCRELX:
+		return 4;
+	case R_X86_64_16:
+	case R_X86_64_PC16:
+		return 2;
+	case R_X86_64_8:
+	case R_X86_64_PC8:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static bool x86_is_pcrel(unsigned int type)
+{
+	switch (type) {
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_PC64:
+	case R_X86_64_PC16:
+	case R_X86_64_PC8:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A PC-relative reference from code is relative to the end of the
+ * instruction; for the common "disp32 is the last field" encodings that is
+ * 4 bytes after the place, which GCC/gas fold into the addend as -4.
+ * References from data (e.g. the relative pointers of special sections) have
+ * no such bias: the field itself is the place.
+ */
+static int64_t x86_reloc_target_offset(const struct reloc *r)
+{
+	if (x86_is_pcrel(r->type) && is_text_section(r->rsec->base))
+		return r->addend + 4;
+	return r->addend;
+}
+
+static bool x86_is_call(unsigned int type)
+{
+	return type == R_X86_64_PLT32;
+}
+
+/*
+ * x86 tables that describe code.  Sizes of kernel structs come from
+ * klpb-sizes.o; the 4-byte ones are arrays of s32 relative pointers in every
+ * kernel version we support.
+ */
+static const struct special_section x86_special[] = {
+	/* alternatives: entry -> instruction + replacement (.altinstr_replacement) */
+	{ .name = ".altinstructions", .size_name = "alt_instr" },
+	/* paravirt patch sites (6.1) */
+	{ .name = ".parainstructions", .size_name = "paravirt_patch_site" },
+	/* LOCK prefixes to patch out on UP */
+	{ .name = ".smp_locks", .size = 4 },
+	/* inline static calls */
+	{ .name = ".static_call_sites", .size_name = "static_call_site" },
+	/* objtool-generated site lists */
+	{ .name = ".retpoline_sites", .size = 4 },
+	{ .name = ".return_sites", .size = 4 },
+	{ .name = ".call_sites", .size = 4 },
+	{ .name = ".ibt_endbr_seal", .size = 4 },
+	/* ORC: ip table and the parallel entry table */
+	{ .name = ".orc_unwind_ip", .size = 4,
+	  .companion = ".orc_unwind", .companion_size_name = "orc_entry" },
+};
+
+const struct arch arch_x86_64 = {
+	.special = x86_special,
+	.nr_special = sizeof(x86_special) / sizeof(x86_special[0]),
+	.name = "x86_64",
+	.machine = EM_X86_64,
+	.elfclass = ELFCLASS64,
+	.abs_reloc = R_X86_64_64,
+	.fentry_name = "__fentry__",
+	.reloc_size = x86_reloc_size,
+	.reloc_target_offset = x86_reloc_target_offset,
+	.is_call_reloc = x86_is_call,
+	.is_pcrel_reloc = x86_is_pcrel,
+};

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * create-diff-object: state shared by its passes.
+ *
+ *   correlate.c  pair symbols and sections of ORIG and PATCHED
+ *   compare.c    decide what changed (position independent)
+ *   include.c    choose what goes into the output and why
+ *   special.c    special sections: which entries belong to included code
+ *   output.c     build the diff object, livepatch records, metadata
+ *   symvers.c    exported symbols (Module.symvers)
+ *   sizes.c      special-section entry sizes from the kernel's own headers
+ */
+#ifndef KLPB_CDO_H
+#define KLPB_CDO_H
+
+#include "arch.h"
+#include "elf.h"
+#include "util.h"
+
+enum status { SAME = 0, CHANGED, NEW };
+
+struct symvers;
+
+struct cdo {
+	const struct arch *arch;
+	struct elf *orig, *patched, *out;
+	const char *objname;		/* "vmlinux" or module name */
+	const char *objfile;		/* e.g. fs/proc/cmdline.o */
+	struct symvers *symvers;
+	struct elf *sizes;		/* klpb-sizes.o, optional */
+
+	unsigned int nr_changed, nr_new;
+	unsigned int nr_klp_relocs;
+
+	/* output-side helper sections */
+	struct section *funcs;		/* .klp.funcs */
+	struct section *relocs;		/* .klp.relocs */
+	struct section *strings;	/* .klp.strings (non-alloc) */
+	struct section *rostr;		/* .rodata.klpb.str (alloc) */
+};
+
+/*
+ * Where a relocation really points, independent of how the assembler spelled
+ * it (section symbol + offset or symbol + addend).
+ */
+enum target_kind {
+	T_SYMBOL,	/* a function/object symbol (or undefined); addend is symbol-relative */
+	T_STRING,	/* a string inside a mergeable string section */
+	T_ANON,		/* an offset inside a section without covering symbol */
+};
+
+struct target {
+	enum target_kind kind;
+	struct symbol *sym;		/* T_SYMBOL */
+	struct section *sec;		/* T_STRING, T_ANON */
+	int64_t addend;			/* symbol- or section-relative addend */
+	int64_t offset;			/* T_STRING: offset of the string */
+};
+
+/* correlate.c */
+int correlate(struct cdo *cdo);
+struct symbol *section_owner(const struct section *sec);
+void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t);
+
+/* compare.c */
+int compare(struct cdo *cdo);
+
+/* include.c */
+int include_changes(struct cdo *cdo);
+bool symbol_is_unit(const struct symbol *sym);
+
+/* special.c */
+const struct special_section *find_special(const struct cdo *cdo, const char *name);
+int special_entry_size(const struct cdo *cdo, const struct section *sec,
+		       const char *size_name, unsigned int fixed, bool pointer);
+int emit_special_sections(struct cdo *cdo);
+bool section_is_ignored(const char *name);
+
+/* output.c */
+int output_begin(struct cdo *cdo);
+int output_units(struct cdo *cdo);
+int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
+			  uint64_t end, struct section *to, int64_t delta);
+int output_finish(struct cdo *cdo, const char *path);
+int output_include_anon(struct cdo *cdo, struct section *sec);
+
+/* symvers.c */
+struct symvers *symvers_read(const char *path);
+/* module that exports name: "vmlinux", a module name, or NULL */
+const char *symvers_owner(const struct symvers *sv, const char *name);
+
+/* sizes.c */
+int sizes_lookup(const struct cdo *cdo, const char *name, uint64_t *size);
+
+/* name helpers */
+const char *strip_suffix_number(const char *name, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Change detection.  A function or object is compared as its own byte range
+ * plus the relocations inside it, position independently:
+ *   - bytes covered by a relocation are masked (they hold link-time values);
+ *   - relocations are compared by what they point at (resolve_target): the
+ *     correlated symbol and symbol-relative addend, or the string content for
+ *     string literals, never by raw section offsets.
+ * So a function that only moved, or whose strings moved because another
+ * function gained a literal, compares equal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdo.h"
+
+static bool same_symbol(const struct symbol *o, const struct symbol *p)
+{
+	if (o->twin)
+		return o->twin == p;
+	/* undefined externals, or unpaired: same name */
+	return !o->sec && !p->sec && !strcmp(o->name, p->name);
+}
+
+static bool same_target(const struct cdo *cdo, const struct reloc *ro, const struct reloc *rp)
+{
+	struct target to, tp;
+
+	if (ro->type != rp->type)
+		return false;
+	resolve_target(cdo, ro, &to);
+	resolve_target(cdo, rp, &tp);
+	if (to.kind != tp.kind)
+		return false;
+	switch (to.kind) {
+	case T_SYMBOL:
+		return to.addend == tp.addend && same_symbol(to.sym, tp.sym);
+	case T_STRING:
+		/* same bias from the string, same string */
+		return to.addend - to.offset == tp.addend - tp.offset &&
+		       !strcmp((char *)to.sec->data + to.offset, (char *)tp.sec->data + tp.offset);
+	case T_ANON:
+		return to.sec->twin == tp.sec && to.addend == tp.addend;
+	}
+	return false;
+}
+
+static void mask_relocs(const struct cdo *cdo, const struct section *sec, uint64_t start,
+			uint64_t end, unsigned char *buf)
+{
+	const struct section *rsec = sec->rela;
+	size_t i;
+
+	if (!rsec)
+		return;
+	for (i = 0; i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+		unsigned int n = cdo->arch->reloc_size(r->type);
+
+		if (r->deleted || r->offset < start || r->offset >= end)
+			continue;
+		if (r->offset + n > end)
+			n = end - r->offset;
+		memset(buf + (r->offset - start), 0, n);
+	}
+}
+
+/* relocations of sec in [start, end), in offset order */
+static size_t collect(const struct section *sec, uint64_t start, uint64_t end,
+		      const struct reloc ***out)
+{
+	const struct section *rsec = sec->rela;
+	const struct reloc **v;
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (!rsec)
+		return 0;
+	v = xzalloc((rsec->nr_relocs + 1) * sizeof(*v));
+	for (i = 0; i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+
+		if (!r->deleted && r->offset >= start && r->offset < end)
+			v[n++] = r;
+	}
+	*out = v;
+	return n;
+}
+
+/* Compare the byte ranges [o_start, +size) and [p_start, +size) with relocs. */
+static bool range_equal(const struct cdo *cdo, struct section *os, uint64_t o_start,
+			struct section *ps, uint64_t p_start, uint64_t size)
+{
+	const struct reloc **ro, **rp;
+	size_t no, np, i;
+	bool equal = true;
+
+	if (os->sh.sh_type == SHT_NOBITS || ps->sh.sh_type == SHT_NOBITS)
+		return os->sh.sh_type == ps->sh.sh_type;
+
+	if (size) {
+		unsigned char *bo = xzalloc(size), *bp = xzalloc(size);
+
+		memcpy(bo, os->data + o_start, size);
+		memcpy(bp, ps->data + p_start, size);
+		mask_relocs(cdo, os, o_start, o_start + size, bo);
+		mask_relocs(cdo, ps, p_start, p_start + size, bp);
+		equal = !memcmp(bo, bp, size);
+		free(bo);
+		free(bp);
+		if (!equal)
+			return false;
+	}
+
+	no = collect(os, o_start, o_start + size, &ro);
+	np = collect(ps, p_start, p_start + size, &rp);
+	if (no != np)
+		equal = false;
+	for (i = 0; equal && i < no; i++) {
+		if (ro[i]->offset - o_start != rp[i]->offset - p_start ||
+		    !same_target(cdo, ro[i], rp[i]))
+			equal = false;
+	}
+	free(ro);
+	free(rp);
+	return equal;
+}
+
+static bool symbol_equal(const struct cdo *cdo, struct symbol *o, struct symbol *p)
+{
+	if (o->size != p->size)
+		return false;
+	return range_equal(cdo, o->sec, o->offset, p->sec, p->offset, p->size);
+}
+
+/* A read-only object: its changes can be followed by copying it. */
+static bool is_readonly_object(const struct symbol *sym)
+{
+	return sym->type == STT_OBJECT && !(sym->sec->sh.sh_flags & SHF_WRITE);
+}
+
+/* Does function f (patched) reference a symbol whose status is CHANGED/NEW rodata? */
+static bool references_changed_rodata(const struct cdo *cdo, const struct symbol *f)
+{
+	const struct section *rsec = f->sec->rela;
+	size_t i;
+
+	if (!rsec)
+		return false;
+	for (i = 0; i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+		struct target t;
+
+		if (r->offset < f->offset || r->offset >= f->offset + f->size)
+			continue;
+		resolve_target(cdo, r, &t);
+		if (t.kind == T_SYMBOL && t.sym->sec && t.sym->twin &&
+		    t.sym->status == CHANGED && is_readonly_object(t.sym))
+			return true;
+	}
+	return false;
+}
+
+int compare(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	bool again;
+	size_t i;
+
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *p = pe->symbols[i];
+
+		if (!p->sec || (p->type != STT_FUNC && p->type != STT_OBJECT))
+			continue;
+		if (!p->twin) {
+			p->status = NEW;
+			continue;
+		}
+		p->twin->status = p->status = symbol_equal(cdo, p->twin, p) ? SAME : CHANGED;
+	}
+
+	/* a changed constant table changes every function that reads it */
+	do {
+		again = false;
+		for (i = 1; i < pe->nr_symbols; i++) {
+			struct symbol *p = pe->symbols[i];
+
+			if (p->type != STT_FUNC || !p->sec || p->status != SAME)
+				continue;
+			if (references_changed_rodata(cdo, p)) {
+				p->status = CHANGED;
+				INFO("%s: %s changed: reads changed constant data", pe->path, p->name);
+				again = true;
+			}
+		}
+	} while (again);
+	return 0;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Correlation: pair every symbol and section of PATCHED with its counterpart
+ * in ORIG ("twin").
+ *
+ * Functions and objects are paired by name.  GCC numbers static locals and
+ * compiler-made clones ("count.0", "__func__.3", "foo.isra.0"): the number may
+ * change when the patch adds another such symbol, so a name that finds no
+ * exact twin is retried on its stem among the still unpaired symbols, and is
+ * paired only when that leaves exactly one candidate.  Sections owned by a
+ * single function/object follow their owner; the others pair by name.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cdo.h"
+
+/* "count.12" -> "count"; "foo.isra.0" -> "foo.isra"; other names unchanged */
+const char *strip_suffix_number(const char *name, char *buf, size_t len)
+{
+	const char *dot = strrchr(name, '.');
+	const char *p;
+
+	if (!dot || dot == name || !dot[1])
+		return name;
+	for (p = dot + 1; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return name;
+	snprintf(buf, len, "%.*s", (int)(dot - name), name);
+	return buf;
+}
+
+/* The one function or object symbol that a section exists for, if any. */
+struct symbol *section_owner(const struct section *sec)
+{
+	struct symbol *owner = NULL;
+	size_t i;
+
+	for (i = 0; i < sec->nr_syms; i++) {
+		struct symbol *s = sec->syms[i];
+
+		if (s->deleted || (s->type != STT_FUNC && s->type != STT_OBJECT))
+			continue;
+		if (owner)
+			return NULL;
+		owner = s;
+	}
+	if (owner && owner->offset == 0 && owner->size == sec->size)
+		return owner;
+	return NULL;
+}
+
+static bool pairable(const struct symbol *a, const struct symbol *b)
+{
+	if (a->twin || b->twin || a->type != b->type)
+		return false;
+	/* defined with defined, undefined with undefined */
+	if (!a->sec != !b->sec)
+		return false;
+	return true;
+}
+
+static void pair(struct symbol *o, struct symbol *p)
+{
+	o->twin = p;
+	p->twin = o;
+}
+
+static void correlate_symbols(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched, *oe = cdo->orig;
+	char buf[512], buf2[512];
+	size_t i;
+
+	/* exact names first, same binding preferred */
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *p = pe->symbols[i], *o;
+
+		if (p->type == STT_SECTION || p->type == STT_FILE || !*p->name)
+			continue;
+		for (o = find_symbol(oe, p->name); o; o = find_symbol_next(o)) {
+			if (pairable(o, p)) {
+				pair(o, p);
+				break;
+			}
+		}
+	}
+
+	/* then numbered locals by stem, when unambiguous */
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *p = pe->symbols[i], *match = NULL;
+		const char *stem;
+		size_t j;
+		int n = 0;
+
+		if (p->twin || p->bind != STB_LOCAL ||
+		    (p->type != STT_OBJECT && p->type != STT_FUNC))
+			continue;
+		stem = strip_suffix_number(p->name, buf, sizeof(buf));
+		if (stem == p->name)
+			continue;
+		for (j = 1; j < oe->nr_symbols; j++) {
+			struct symbol *o = oe->symbols[j];
+
+			if (!pairable(o, p) || o->bind != STB_LOCAL)
+				continue;
+			if (strcmp(strip_suffix_number(o->name, buf2, sizeof(buf2)), stem))
+				continue;
+			match = o;
+			n++;
+		}
+		if (n == 1)
+			pair(match, p);
+		else if (n > 1)
+			INFO("%s: %d candidates for %s, treated as new", pe->path, n, p->name);
+	}
+}
+
+static void correlate_sections(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched, *oe = cdo->orig;
+	size_t i;
+
+	for (i = 1; i < pe->nr_sections; i++) {
+		struct section *p = pe->sections[i], *o = NULL;
+		struct symbol *owner;
+
+		if (is_rela_section(p))
+			continue;
+		owner = section_owner(p);
+		if (owner) {
+			if (owner->twin && owner->twin->sec &&
+			    section_owner(owner->twin->sec) == owner->twin)
+				o = owner->twin->sec;
+		} else {
+			o = find_section(oe, p->name);
+			if (o && section_owner(o))
+				o = NULL;
+		}
+		if (o && !o->twin) {
+			p->twin = o;
+			o->twin = p;
+		}
+	}
+	for (i = 1; i < pe->nr_sections; i++) {
+		struct section *p = pe->sections[i];
+
+		if (p->twin && p->twin->secsym && p->secsym) {
+			p->secsym->twin = p->twin->secsym;
+			p->twin->secsym->twin = p->secsym;
+		}
+	}
+}
+
+int correlate(struct cdo *cdo)
+{
+	correlate_symbols(cdo);
+	correlate_sections(cdo);
+	return 0;
+}
+
+/*
+ * Resolve what a relocation points at.  Section-symbol references are turned
+ * into symbol references when a function or object covers the target offset,
+ * so that later passes never depend on where things sit in a section.
+ */
+void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t)
+{
+	struct symbol *sym = r->sym, *cover;
+	struct section *sec = sym->sec;
+	int64_t off;
+
+	memset(t, 0, sizeof(*t));
+	if (sym->type != STT_SECTION || !sec) {
+		t->kind = T_SYMBOL;
+		t->sym = sym;
+		t->addend = r->addend;
+		return;
+	}
+	off = cdo->arch->reloc_target_offset(r);
+	cover = section_owner(sec);
+	if (!cover && off >= 0)
+		cover = find_func_containing(sec, off);
+	if (cover && (cover->type == STT_FUNC || cover->type == STT_OBJECT)) {
+		t->kind = T_SYMBOL;
+		t->sym = cover;
+		t->addend = r->addend - (int64_t)cover->offset;
+		return;
+	}
+	t->sec = sec;
+	t->addend = r->addend;
+	if ((sec->sh.sh_flags & SHF_STRINGS) && off >= 0 && (uint64_t)off < sec->size) {
+		t->kind = T_STRING;
+		t->offset = off;
+	} else {
+		t->kind = T_ANON;
+	}
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inclusion policy: which changes become part of the patch, and which are
+ * refused.  Only the roots are chosen here (changed and new functions); what
+ * they need (new data, string literals, jump tables...) is pulled in by
+ * output.c while it converts their relocations.
+ */
+#include <string.h>
+
+#include "cdo.h"
+
+bool symbol_is_unit(const struct symbol *sym)
+{
+	return sym->sec && (sym->type == STT_FUNC || sym->type == STT_OBJECT);
+}
+
+/* Sections whose code or data only runs or exists before the patch loads. */
+static bool is_init_section(const char *name)
+{
+	return str_starts(name, ".init.") || str_starts(name, ".exit.") ||
+	       str_starts(name, ".meminit.") || str_starts(name, ".ref.");
+}
+
+/*
+ * Text sections a changed function may live in.  Anything else (noinstr,
+ * entry, .head.text...) has no ftrace site or runs in contexts where a
+ * livepatch cannot redirect it.
+ */
+static bool is_patchable_text(const char *name)
+{
+	return !strcmp(name, ".text") || str_starts(name, ".text.") ||
+	       !strcmp(name, ".sched.text") || !strcmp(name, ".spinlock.text") ||
+	       !strcmp(name, ".cpuidle.text") || !strcmp(name, ".lock.text");
+}
+
+int include_changes(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	int errors = 0;
+	size_t i;
+
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *p = pe->symbols[i];
+		const char *secname;
+
+		if (!symbol_is_unit(p) || p->status == SAME)
+			continue;
+		secname = p->sec->name;
+		if (section_is_ignored(secname))
+			continue;
+
+		if (p->type == STT_FUNC) {
+			if (is_init_section(secname)) {
+				if (p->status == NEW)
+					continue;	/* never runs after boot: harmless */
+				ERROR_SYM(p, "changed __init/__exit function: it already ran (or never will) "
+					  "in the running kernel, a livepatch cannot change it; "
+					  "hint: use a post-patch callback to redo its effect");
+				errors++;
+				continue;
+			}
+			if (!is_patchable_text(secname)) {
+				ERROR_SYM(p, "changed function in section %s cannot be livepatched "
+					  "(no ftrace site); hint: patch its callers instead", secname);
+				errors++;
+				continue;
+			}
+			p->include = true;
+			if (p->status == CHANGED)
+				cdo->nr_changed++;
+			else
+				cdo->nr_new++;
+			continue;
+		}
+
+		/* STT_OBJECT */
+		if (p->status != CHANGED)
+			continue;	/* new data is copied when referenced */
+		if (is_init_section(secname))
+			continue;	/* init data of the running kernel is gone */
+		if (!(p->sec->sh.sh_flags & SHF_WRITE))
+			continue;	/* constant data is copied along with its users */
+		ERROR_SYM(p, "changed initialised data (%s): the running kernel keeps the original "
+			  "values and other code uses them; a livepatch cannot change data; "
+			  "hint: leave the definition alone and change the code that uses it, "
+			  "use shadow variables (klp_shadow_*) for new fields or a post-patch "
+			  "callback to update the value", p->size != p->twin->size ?
+			  "size changed" : "contents changed");
+		errors++;
+	}
+
+	if (errors)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building the diff object.
+ *
+ * Every included function or object becomes its own section in the output
+ * (so functions that shared a section, e.g. .sched.text, can be taken
+ * alone).  Its relocations are converted one by one:
+ *   - to something the output contains (new copies, string literals, jump
+ *     tables): a normal relocation against the copy;
+ *   - to something the module can link against (exported by vmlinux): a
+ *     normal relocation against an undefined global;
+ *   - to anything else (locals of the original object, unexported globals,
+ *     symbols owned by modules): a record in .klp.relocs that klp-convert
+ *     turns into a livepatch relocation after the module link.
+ * Changed functions are listed in .klp.funcs for the runtime core.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cdo.h"
+#include "klpb-meta.h"
+
+#define KLP_RELOC_LOCAL KLPB_RELOC_F_LOCAL
+
+static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym);
+
+static uint64_t add_string(struct section *sec, const char *s)
+{
+	return elf_section_append(sec, s, strlen(s) + 1, 1);
+}
+
+static void add_pointer(struct cdo *cdo, struct section *sec, uint64_t off,
+			struct symbol *sym, int64_t addend)
+{
+	elf_add_reloc(sec, off, cdo->arch->abs_reloc, sym, addend);
+}
+
+static void add_string_pointer(struct cdo *cdo, struct section *sec, uint64_t off,
+			       struct section *strsec, const char *s)
+{
+	add_pointer(cdo, sec, off, elf_section_symbol(cdo->out, strsec), add_string(strsec, s));
+}
+
+int output_begin(struct cdo *cdo)
+{
+	unsigned int a = elf_addr_size(cdo->patched);
+
+	cdo->out = elf_create_like(cdo->patched, "diff object");
+	cdo->funcs = elf_add_section(cdo->out, ".klp.funcs", SHT_PROGBITS,
+				     SHF_ALLOC | SHF_WRITE, 0, a, NULL, 0);
+	cdo->relocs = elf_add_section(cdo->out, ".klp.relocs", SHT_PROGBITS, 0, 0, a, NULL, 0);
+	cdo->strings = elf_add_section(cdo->out, ".klp.strings", SHT_PROGBITS, 0, 0, 1, NULL, 0);
+	cdo->rostr = elf_add_section(cdo->out, ".rodata.klpb.str", SHT_PROGBITS, SHF_ALLOC,
+				     0, 1, NULL, 0);
+	return 0;
+}
+
+/* Record a reference that only the livepatch loader can resolve. */
+static void add_klp_reloc(struct cdo *cdo, struct section *to, uint64_t place,
+			  unsigned int type, int64_t addend, const char *name,
+			  const char *objname, const char *objfile, unsigned int flags)
+{
+	unsigned int a = elf_addr_size(cdo->out);
+	size_t recsz = KLPB_RELOC_SIZE(a);
+	uint64_t off = elf_section_append(cdo->relocs, NULL, recsz, a);
+	unsigned char *rec = cdo->relocs->data + off;
+
+	elf_write_word(cdo->out, rec + KLPB_RELOC_ADDEND * a, a, (uint64_t)addend);
+	elf_write_word(cdo->out, rec + KLPB_RELOC_TYPE_OFF(a), 4, type);
+	elf_write_word(cdo->out, rec + KLPB_RELOC_FLAGS_OFF(a), 4, flags);
+	add_pointer(cdo, cdo->relocs, off + KLPB_RELOC_PLACE * a,
+		    elf_section_symbol(cdo->out, to), place);
+	add_string_pointer(cdo, cdo->relocs, off + KLPB_RELOC_NAME * a, cdo->strings, name);
+	if (objname)
+		add_string_pointer(cdo, cdo->relocs, off + KLPB_RELOC_OBJNAME * a,
+				   cdo->strings, objname);
+	if (objfile)
+		add_string_pointer(cdo, cdo->relocs, off + KLPB_RELOC_OBJFILE * a,
+				   cdo->strings, objfile);
+	cdo->nr_klp_relocs++;
+	INFO("%s+0x%llx: livepatch relocation to %s (%s)", to->name,
+	     (unsigned long long)place, name, objname ? objname : "owner unknown");
+}
+
+static struct symbol *undefined_global(struct cdo *cdo, const char *name, unsigned char bind)
+{
+	struct symbol *sym;
+
+	for (sym = find_symbol(cdo->out, name); sym; sym = find_symbol_next(sym))
+		if (!sym->sec && sym->shndx == SHN_UNDEF)
+			return sym;
+	return elf_add_symbol(cdo->out, name, STT_NOTYPE, bind == STB_WEAK ? STB_WEAK : STB_GLOBAL,
+			      NULL, SHN_UNDEF, 0, 0);
+}
+
+/*
+ * A reference to something that stays in the running kernel.  sym is the
+ * ORIGINAL object's symbol when there is one (its name is what kallsyms
+ * knows), else the patched object's undefined symbol.
+ */
+static void reference_original(struct cdo *cdo, struct symbol *sym, struct section *to,
+			       uint64_t place, unsigned int type, int64_t addend)
+{
+	const char *owner;
+
+	if (sym->bind == STB_LOCAL) {
+		add_klp_reloc(cdo, to, place, type, addend, sym->name, cdo->objname,
+			      cdo->objfile, KLP_RELOC_LOCAL);
+		return;
+	}
+	owner = symvers_owner(cdo->symvers, sym->name);
+	if (owner && !strcmp(owner, "vmlinux")) {
+		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
+		return;
+	}
+	if (owner) {
+		/* exported by a module: resolved when that module is there */
+		add_klp_reloc(cdo, to, place, type, addend, sym->name, owner, NULL, 0);
+		return;
+	}
+	if (sym->sec) {
+		add_klp_reloc(cdo, to, place, type, addend, sym->name, cdo->objname,
+			      cdo->objfile, 0);
+		return;
+	}
+	if (sym->bind == STB_WEAK) {
+		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
+		return;
+	}
+	add_klp_reloc(cdo, to, place, type, addend, sym->name, NULL, NULL, 0);
+}
+
+static bool range_has_relocs(const struct symbol *sym)
+{
+	return find_reloc_range(sym->sec, sym->offset, sym->offset + sym->size) != NULL;
+}
+
+/* Should a referenced symbol be copied into the patch rather than referenced? */
+static bool should_copy(const struct symbol *sym)
+{
+	if (sym->include || sym->status == NEW)
+		return true;
+	if (sym->type != STT_OBJECT)
+		return false;
+	if (sym->sec->sh.sh_flags & SHF_WRITE)
+		return false;	/* state lives in the original */
+	if (sym->status == CHANGED)
+		return true;	/* changed constant: its users changed too */
+	/* an unchanged local constant without pointers: a copy is cheaper and
+	 * safer than a livepatch relocation to it */
+	return sym->bind == STB_LOCAL && !range_has_relocs(sym);
+}
+
+static struct section *clone_anon(struct cdo *cdo, struct section *sec)
+{
+	struct section *c;
+
+	if (sec->clone)
+		return sec->clone;
+	if (sec->sh.sh_flags & SHF_WRITE) {
+		ERROR_SEC(sec, "changed code references writable data in this section by offset; "
+			  "it cannot be shared with the running kernel");
+		return NULL;
+	}
+	c = elf_add_section(cdo->out, sec->name, sec->sh.sh_type, sec->sh.sh_flags & ~SHF_GROUP,
+			    sec->sh.sh_entsize, sec->sh.sh_addralign, sec->data, sec->size);
+	elf_section_symbol(cdo->out, c);
+	sec->clone = c;
+	if (output_convert_relocs(cdo, sec, 0, sec->size, c, 0))
+		return NULL;
+	return c;
+}
+
+int output_include_anon(struct cdo *cdo, struct section *sec)
+{
+	return clone_anon(cdo, sec) ? 0 : -1;
+}
+
+int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
+			  uint64_t end, struct section *to, int64_t delta)
+{
+	const struct arch *arch = cdo->arch;
+	struct section *rsec = from->rela;
+	size_t i;
+
+	if (!rsec)
+		return 0;
+	for (i = 0; i < rsec->nr_relocs; i++) {
+		struct reloc *r = &rsec->relocs[i];
+		uint64_t place = r->offset + delta;
+		unsigned int n = arch->reloc_size(r->type);
+		struct target t;
+
+		if (r->deleted || r->offset < start || r->offset >= end)
+			continue;
+		if (!n) {
+			ERROR("%s: section %s+0x%llx: unsupported relocation type %u",
+			      from->elf->path, from->name, (unsigned long long)r->offset, r->type);
+			return -1;
+		}
+		/* relocation targets must hold zero (x86 apply_relocate_add checks) */
+		if (to->data && place + n <= to->size)
+			memset(to->data + place, 0, n);
+
+		resolve_target(cdo, r, &t);
+		if (t.kind != T_SYMBOL) {
+			struct section *c = clone_anon(cdo, t.sec);
+
+			if (!c)
+				return -1;
+			elf_add_reloc(to, place, r->type, c->secsym, t.addend);
+			continue;
+		}
+
+		struct symbol *s = t.sym;
+
+		if (!s->sec) {
+			reference_original(cdo, s, to, place, r->type, t.addend);
+			continue;
+		}
+		if (should_copy(s)) {
+			/*
+			 * Taking the address of a changed function from code
+			 * keeps the original's address (pointer comparisons,
+			 * callbacks registered before the patch); calls and
+			 * references into the middle go to the new copy.
+			 */
+			int64_t within = t.addend + (arch->reloc_target_offset(r) - r->addend);
+			bool keep_original = s->status == CHANGED && s->type == STT_FUNC &&
+				is_text_section(from) && !arch->is_call_reloc(r->type) &&
+				within == 0;
+
+			if (!keep_original) {
+				if (!s->clone && !clone_unit(cdo, s))
+					return -1;
+				elf_add_reloc(to, place, r->type, s->clone, t.addend);
+				continue;
+			}
+		}
+		if (str_starts(s->sec->name, ".init.") || str_starts(s->sec->name, ".exit.")) {
+			ERROR_SYM(s, "patched code references init/exit code or data, which no "
+				  "longer exists in the running kernel");
+			return -1;
+		}
+		reference_original(cdo, s->twin ? s->twin : s, to, place, r->type, t.addend);
+	}
+	return 0;
+}
+
+static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
+{
+	struct section *sec = sym->sec, *c;
+	char name[1024];
+	bool nobits = sec->sh.sh_type == SHT_NOBITS;
+
+	if (sym->clone)
+		return sym->clone;
+	if (section_owner(sec) == sym)
+		snprintf(name, sizeof(name), "%s", sec->name);
+	else
+		snprintf(name, sizeof(name), "%s.%s", sec->name, sym->name);
+	c = elf_add_section(cdo->out, name, sec->sh.sh_type, sec->sh.sh_flags & ~SHF_GROUP,
+			    0, sec->sh.sh_addralign, nobits ? NULL : sec->data + sym->offset,
+			    sym->size);
+	elf_section_symbol(cdo->out, c);
+	sym->clone = elf_add_symbol(cdo->out, sym->name, sym->type, sym->bind, c, 0, 0, sym->size);
+	sym->clone->other = sym->other;
+	sec->clone = sec->clone ? sec->clone : (section_owner(sec) == sym ? c : NULL);
+	if (!nobits && output_convert_relocs(cdo, sec, sym->offset, sym->offset + sym->size, c,
+					     -(int64_t)sym->offset))
+		return NULL;
+	return sym->clone;
+}
+
+static void add_func_entry(struct cdo *cdo, struct symbol *sym)
+{
+	unsigned int a = elf_addr_size(cdo->out);
+	uint64_t off = elf_section_append(cdo->funcs, NULL, KLPB_FUNC_SIZE(a), a);
+
+	add_string_pointer(cdo, cdo->funcs, off + KLPB_FUNC_OLD_NAME * a, cdo->rostr,
+			   sym->twin->name);
+	add_pointer(cdo, cdo->funcs, off + KLPB_FUNC_NEW_FUNC * a, sym->clone, 0);
+	if (strcmp(cdo->objname, "vmlinux"))
+		add_string_pointer(cdo, cdo->funcs, off + KLPB_FUNC_OBJNAME * a, cdo->rostr,
+				   cdo->objname);
+	add_string_pointer(cdo, cdo->funcs, off + KLPB_FUNC_OBJFILE * a, cdo->rostr,
+			   cdo->objfile);
+}
+
+int output_units(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	size_t i;
+
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *s = pe->symbols[i];
+
+		if (!s->include)
+			continue;
+		if (!clone_unit(cdo, s))
+			return -1;
+		if (s->status == CHANGED)
+			add_func_entry(cdo, s);
+	}
+	return 0;
+}
+
+/* Tables we do not know must not silently lose entries of changed code. */
+static int check_unsupported(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	int errors = 0;
+	size_t i, j;
+
+	for (i = 1; i < pe->nr_sections; i++) {
+		struct section *sec = pe->sections[i];
+		const struct special_section *ss = find_special(cdo, sec->name);
+
+		if (is_rela_section(sec) || !sec->rela || sec->clone || ss ||
+		    section_is_ignored(sec->name) || is_text_section(sec))
+			continue;
+		for (j = 0; j < sec->nr_syms; j++)
+			if (symbol_is_unit(sec->syms[j]))
+				break;
+		if (j < sec->nr_syms)
+			continue;	/* data with symbols: pointers to the original are fine */
+		for (j = 0; j < sec->rela->nr_relocs; j++) {
+			struct target t;
+
+			resolve_target(cdo, &sec->rela->relocs[j], &t);
+			if (t.kind == T_SYMBOL && t.sym->include && t.sym->type == STT_FUNC) {
+				ERROR_SEC(sec, "has entries for changed function %s, and this kind of "
+					  "section is not supported; hint: report it, or avoid the "
+					  "construct that emits it in the changed function", t.sym->name);
+				errors++;
+				break;
+			}
+		}
+	}
+	return errors ? -1 : 0;
+}
+
+int output_finish(struct cdo *cdo, const char *path)
+{
+	if (emit_special_sections(cdo) || check_unsupported(cdo))
+		return -1;
+	if (!cdo->funcs->size)
+		cdo->funcs->deleted = true;
+	if (!cdo->relocs->size) {
+		cdo->relocs->deleted = true;
+		cdo->strings->deleted = true;
+	}
+	if (!cdo->rostr->size)
+		cdo->rostr->deleted = true;
+	return elf_write(cdo->out, path);
+}

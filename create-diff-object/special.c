@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Special sections: keep the entries that belong to included functions,
+ * relocated to the new copies, so the kernel processes them when the patch
+ * module loads (module_finalize and friends).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cdo.h"
+
+/* Tables every architecture may have. */
+static const struct special_section generic_special[] = {
+	/* ftrace call sites (x86 -mrecord-mcount, s390, ...) */
+	{ .name = "__mcount_loc", .pointer_size = true },
+	/* WARN/BUG sites */
+	{ .name = "__bug_table", .size_name = "bug_entry" },
+	/* exception fixups of user accesses */
+	{ .name = "__ex_table", .size_name = "exception_table_entry" },
+	/* static keys and tracepoint sites */
+	{ .name = "__jump_table", .size_name = "jump_entry" },
+	/* -fpatchable-function-entry sites */
+	{ .name = "__patchable_function_entries", .pointer_size = true },
+	/* printk format index: pointers to pi_entry records */
+	{ .name = ".printk_index", .pointer_size = true },
+	/* kCFI trap sites */
+	{ .name = ".kcfi_traps", .size = 4 },
+};
+
+/*
+ * Sections dropped from the diff object: they describe the original object
+ * (exports, module info, init-time registration) or carry nothing the patch
+ * module needs.
+ */
+static const char *const ignored_prefixes[] = {
+	".comment", ".note", ".discard", ".modinfo", "__ksymtab", "___ksymtab",
+	"__kcrctab", "___kcrctab", ".initcall", ".con_initcall", "__param",
+	"__modver", ".eh_frame", ".debug", ".BTF", ".llvm", ".gnu.linkonce.this_module",
+	".export_symbol", "__ex_table_end", ".rela", ".symtab", ".strtab", ".shstrtab",
+};
+
+bool section_is_ignored(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ignored_prefixes); i++)
+		if (str_starts(name, ignored_prefixes[i]))
+			return true;
+	return false;
+}
+
+const struct special_section *find_special(const struct cdo *cdo, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(generic_special); i++)
+		if (!strcmp(generic_special[i].name, name))
+			return &generic_special[i];
+	for (i = 0; i < cdo->arch->nr_special; i++)
+		if (!strcmp(cdo->arch->special[i].name, name))
+			return &cdo->arch->special[i];
+	return NULL;
+}
+
+int special_entry_size(const struct cdo *cdo, const struct section *sec,
+		       const char *size_name, unsigned int fixed, bool pointer)
+{
+	uint64_t size;
+
+	if (fixed)
+		return fixed;
+	if (pointer)
+		return elf_addr_size(sec->elf);
+	if (size_name && !sizes_lookup(cdo, size_name, &size))
+		return size;
+	if (sec->sh.sh_entsize)
+		return sec->sh.sh_entsize;
+	ERROR_SEC(sec, "entry size unknown (struct %s): pass --sizes klpb-sizes.o "
+		  "compiled against this kernel", size_name ? size_name : "?");
+	return -1;
+}
+
+/* The included function an entry belongs to: first reloc into included code. */
+static struct symbol *entry_owner(const struct cdo *cdo, const struct section *sec,
+				  uint64_t start, uint64_t end, bool *any_code)
+{
+	const struct section *rsec = sec->rela;
+	size_t i;
+
+	*any_code = false;
+	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+		struct target t;
+
+		if (r->offset < start || r->offset >= end)
+			continue;
+		resolve_target(cdo, r, &t);
+		if (t.kind == T_SYMBOL && t.sym->type == STT_FUNC && t.sym->sec) {
+			*any_code = true;
+			return t.sym->include ? t.sym : NULL;
+		}
+		if (t.kind != T_SYMBOL && is_text_section(t.sec)) {
+			*any_code = true;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static int emit_one(struct cdo *cdo, struct section *sec, const struct special_section *ss)
+{
+	struct section *comp = NULL, *out = NULL, *out_comp = NULL;
+	int es, ces = 0;
+	uint64_t n, i, kept = 0;
+
+	es = special_entry_size(cdo, sec, ss->size_name, ss->size, ss->pointer_size);
+	if (es <= 0)
+		return -1;
+	if (sec->size % es) {
+		ERROR_SEC(sec, "size %zu is not a multiple of the entry size %d", sec->size, es);
+		return -1;
+	}
+	n = sec->size / es;
+	if (ss->companion) {
+		comp = find_section(cdo->patched, ss->companion);
+		if (!comp) {
+			ERROR_SEC(sec, "companion section %s missing", ss->companion);
+			return -1;
+		}
+		ces = special_entry_size(cdo, comp, ss->companion_size_name,
+					 ss->companion_size, false);
+		if (ces <= 0)
+			return -1;
+		if (comp->size != n * ces) {
+			ERROR_SEC(comp, "%zu bytes do not match %llu entries of %d bytes in %s",
+				  comp->size, (unsigned long long)n, ces, sec->name);
+			return -1;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		bool code;
+		struct symbol *owner = entry_owner(cdo, sec, i * es, (i + 1) * es, &code);
+		uint64_t off;
+
+		if (!owner)
+			continue;
+		if (!out) {
+			out = elf_add_section(cdo->out, sec->name, sec->sh.sh_type,
+					      sec->sh.sh_flags & ~SHF_GROUP, sec->sh.sh_entsize,
+					      sec->sh.sh_addralign, NULL, 0);
+			elf_section_symbol(cdo->out, out);
+			if (comp) {
+				out_comp = elf_add_section(cdo->out, comp->name, comp->sh.sh_type,
+							   comp->sh.sh_flags & ~SHF_GROUP,
+							   comp->sh.sh_entsize,
+							   comp->sh.sh_addralign, NULL, 0);
+				elf_section_symbol(cdo->out, out_comp);
+			}
+		}
+		off = elf_section_append(out, sec->data + i * es, es, 1);
+		if (output_convert_relocs(cdo, sec, i * es, (i + 1) * es, out,
+					  (int64_t)off - (int64_t)(i * es)))
+			return -1;
+		if (comp)
+			elf_section_append(out_comp, comp->data + i * ces, ces, 1);
+		kept++;
+	}
+	if (kept)
+		INFO("%s: kept %llu of %llu entries", sec->name,
+		     (unsigned long long)kept, (unsigned long long)n);
+	return 0;
+}
+
+int emit_special_sections(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	int errors = 0;
+	size_t i;
+
+	for (i = 1; i < pe->nr_sections; i++) {
+		struct section *sec = pe->sections[i];
+		const struct special_section *ss = find_special(cdo, sec->name);
+
+		if (ss && emit_one(cdo, sec, ss))
+			errors++;
+	}
+	return errors ? -1 : 0;
+}

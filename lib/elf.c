@@ -1,0 +1,941 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ELF model: read an object into linked structures, edit, write once.
+ * See elf.h for the rules.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elf.h"
+#include "util.h"
+
+#define HASH_MIN 1024
+
+/* ---- hash tables ---------------------------------------------------- */
+
+static void hash_init(struct elf *elf, size_t n)
+{
+	size_t size = HASH_MIN;
+
+	while (size < n * 2)
+		size <<= 1;
+	elf->hash_size = size;
+	elf->sec_hash = xzalloc(size * sizeof(*elf->sec_hash));
+	elf->sym_hash = xzalloc(size * sizeof(*elf->sym_hash));
+}
+
+static void hash_add_sec(struct elf *elf, struct section *sec)
+{
+	size_t b = str_hash(sec->name) & (elf->hash_size - 1);
+
+	sec->hash_next = elf->sec_hash[b];
+	elf->sec_hash[b] = sec;
+}
+
+static void hash_del_sec(struct elf *elf, struct section *sec)
+{
+	size_t b = str_hash(sec->name) & (elf->hash_size - 1);
+	struct section **pp;
+
+	for (pp = &elf->sec_hash[b]; *pp; pp = &(*pp)->hash_next)
+		if (*pp == sec) {
+			*pp = sec->hash_next;
+			return;
+		}
+}
+
+/* Symbols are chained in table order so find_symbol() returns the first. */
+static void hash_add_sym(struct elf *elf, struct symbol *sym)
+{
+	size_t b = str_hash(sym->name) & (elf->hash_size - 1);
+	struct symbol **pp = &elf->sym_hash[b];
+
+	while (*pp)
+		pp = &(*pp)->hash_next;
+	sym->hash_next = NULL;
+	*pp = sym;
+}
+
+static void hash_del_sym(struct elf *elf, struct symbol *sym)
+{
+	size_t b = str_hash(sym->name) & (elf->hash_size - 1);
+	struct symbol **pp;
+
+	for (pp = &elf->sym_hash[b]; *pp; pp = &(*pp)->hash_next)
+		if (*pp == sym) {
+			*pp = sym->hash_next;
+			return;
+		}
+}
+
+struct section *find_section(const struct elf *elf, const char *name)
+{
+	size_t b = str_hash(name) & (elf->hash_size - 1);
+	struct section *sec;
+
+	for (sec = elf->sec_hash[b]; sec; sec = sec->hash_next)
+		if (!sec->deleted && !strcmp(sec->name, name))
+			return sec;
+	return NULL;
+}
+
+struct symbol *find_symbol(const struct elf *elf, const char *name)
+{
+	size_t b = str_hash(name) & (elf->hash_size - 1);
+	struct symbol *sym;
+
+	for (sym = elf->sym_hash[b]; sym; sym = sym->hash_next)
+		if (!sym->deleted && !strcmp(sym->name, name))
+			return sym;
+	return NULL;
+}
+
+struct symbol *find_symbol_next(const struct symbol *prev)
+{
+	struct symbol *sym;
+
+	for (sym = prev->hash_next; sym; sym = sym->hash_next)
+		if (!sym->deleted && !strcmp(sym->name, prev->name))
+			return sym;
+	return NULL;
+}
+
+struct symbol *find_symbol_by_index(const struct elf *elf, unsigned int idx)
+{
+	return idx < elf->nr_symbols ? elf->symbols[idx] : NULL;
+}
+
+struct section *find_section_by_index(const struct elf *elf, unsigned int idx)
+{
+	return idx < elf->nr_sections ? elf->sections[idx] : NULL;
+}
+
+/* ---- per-section sorted arrays ---------------------------------------- */
+
+static int cmp_sym_offset(const void *a, const void *b)
+{
+	const struct symbol *x = *(struct symbol * const *)a;
+	const struct symbol *y = *(struct symbol * const *)b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	/* prefer real symbols over section symbols at the same offset */
+	if ((x->type == STT_SECTION) != (y->type == STT_SECTION))
+		return x->type == STT_SECTION ? 1 : -1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static void sec_add_sym(struct section *sec, struct symbol *sym)
+{
+	if (sec->nr_syms == sec->alloc_syms) {
+		sec->alloc_syms = sec->alloc_syms ? sec->alloc_syms * 2 : 4;
+		sec->syms = xrealloc(sec->syms, sec->alloc_syms * sizeof(*sec->syms));
+	}
+	sec->syms[sec->nr_syms++] = sym;
+}
+
+static void sec_sort_syms(struct section *sec)
+{
+	qsort(sec->syms, sec->nr_syms, sizeof(*sec->syms), cmp_sym_offset);
+}
+
+/* The non-section symbol starting exactly at offset. */
+struct symbol *find_symbol_at(const struct section *sec, uint64_t offset)
+{
+	size_t lo = 0, hi = sec->nr_syms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sec->syms[mid]->offset < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < sec->nr_syms && sec->syms[lo]->offset == offset; lo++)
+		if (sec->syms[lo]->type != STT_SECTION && !sec->syms[lo]->deleted)
+			return sec->syms[lo];
+	return NULL;
+}
+
+/* The function or object symbol whose [offset, offset+size) holds offset. */
+struct symbol *find_func_containing(const struct section *sec, uint64_t offset)
+{
+	size_t i;
+
+	for (i = sec->nr_syms; i-- > 0;) {
+		struct symbol *s = sec->syms[i];
+
+		if (s->deleted || s->type == STT_SECTION || s->offset > offset)
+			continue;
+		if (offset < s->offset + s->size || (offset == s->offset))
+			return s;
+		if (s->type == STT_FUNC || s->type == STT_OBJECT)
+			break;
+	}
+	return NULL;
+}
+
+static int cmp_reloc(const void *a, const void *b)
+{
+	const struct reloc *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+void elf_sort_relocs(struct section *rsec)
+{
+	qsort(rsec->relocs, rsec->nr_relocs, sizeof(*rsec->relocs), cmp_reloc);
+}
+
+static size_t reloc_lower_bound(const struct section *rsec, uint64_t offset)
+{
+	size_t lo = 0, hi = rsec->nr_relocs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (rsec->relocs[mid].offset < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct reloc *find_reloc(const struct section *sec, uint64_t offset)
+{
+	const struct section *rsec = sec->rela;
+	size_t i;
+
+	if (!rsec)
+		return NULL;
+	for (i = reloc_lower_bound(rsec, offset);
+	     i < rsec->nr_relocs && rsec->relocs[i].offset == offset; i++)
+		if (!rsec->relocs[i].deleted)
+			return &rsec->relocs[i];
+	return NULL;
+}
+
+struct reloc *find_reloc_range(const struct section *sec, uint64_t start, uint64_t end)
+{
+	const struct section *rsec = sec->rela;
+	size_t i;
+
+	if (!rsec)
+		return NULL;
+	for (i = reloc_lower_bound(rsec, start);
+	     i < rsec->nr_relocs && rsec->relocs[i].offset < end; i++)
+		if (!rsec->relocs[i].deleted)
+			return &rsec->relocs[i];
+	return NULL;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static struct section *new_section(struct elf *elf)
+{
+	struct section *sec = xzalloc(sizeof(*sec));
+
+	sec->elf = elf;
+	if (elf->nr_sections == elf->alloc_sections) {
+		elf->alloc_sections = elf->alloc_sections ? elf->alloc_sections * 2 : 64;
+		elf->sections = xrealloc(elf->sections,
+					 elf->alloc_sections * sizeof(*elf->sections));
+	}
+	sec->idx = elf->nr_sections;
+	elf->sections[elf->nr_sections++] = sec;
+	return sec;
+}
+
+static struct symbol *new_symbol(struct elf *elf)
+{
+	struct symbol *sym = xzalloc(sizeof(*sym));
+
+	sym->elf = elf;
+	if (elf->nr_symbols == elf->alloc_symbols) {
+		elf->alloc_symbols = elf->alloc_symbols ? elf->alloc_symbols * 2 : 256;
+		elf->symbols = xrealloc(elf->symbols,
+					elf->alloc_symbols * sizeof(*elf->symbols));
+	}
+	sym->idx = elf->nr_symbols;
+	elf->symbols[elf->nr_symbols++] = sym;
+	return sym;
+}
+
+static int read_sections(struct elf *elf, Elf *e)
+{
+	size_t shnum, shstrndx, i;
+
+	if (elf_getshdrnum(e, &shnum) || elf_getshdrstrndx(e, &shstrndx)) {
+		ERROR("%s: %s", elf->path, elf_errmsg(-1));
+		return -1;
+	}
+	hash_init(elf, shnum);
+
+	for (i = 0; i < shnum; i++) {
+		struct section *sec = new_section(elf);
+		Elf_Scn *scn = elf_getscn(e, i);
+		Elf_Data *d;
+		const char *name;
+
+		if (!scn || !gelf_getshdr(scn, &sec->sh)) {
+			ERROR("%s: section %zu: %s", elf->path, i, elf_errmsg(-1));
+			return -1;
+		}
+		name = elf_strptr(e, shstrndx, sec->sh.sh_name);
+		sec->name = xstrdup(i ? name : "");
+		sec->size = sec->sh.sh_size;
+		if (sec->sh.sh_type != SHT_NOBITS && sec->size && i) {
+			/*
+			 * Raw file bytes: symbol and relocation tables are
+			 * decoded through gelf below, everything else stays in
+			 * target byte order.
+			 */
+			d = elf_rawdata(scn, NULL);
+			if (!d || d->d_size != sec->size) {
+				ERROR("%s: section %s: cannot read data: %s",
+				      elf->path, sec->name, elf_errmsg(-1));
+				return -1;
+			}
+			sec->data = xzalloc(sec->size);
+			memcpy(sec->data, d->d_buf, sec->size);
+		}
+		if (i)
+			hash_add_sec(elf, sec);
+		if (sec->sh.sh_type == SHT_SYMTAB)
+			elf->symtab = sec;
+		if (i == shstrndx)
+			elf->shstrtab = sec;
+	}
+	if (!elf->symtab) {
+		ERROR("%s: no symbol table", elf->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_symbols(struct elf *elf, Elf *e)
+{
+	Elf_Scn *scn = elf_getscn(e, elf->symtab->idx);
+	Elf_Data *d = elf_getdata(scn, NULL), *xd = NULL;
+	size_t n = elf->symtab->sh.sh_size / elf->symtab->sh.sh_entsize, i;
+	struct section *s;
+
+	elf->strtab = find_section_by_index(elf, elf->symtab->sh.sh_link);
+	/* SHT_SYMTAB_SHNDX for objects with more than 65279 sections */
+	for (i = 1; i < elf->nr_sections; i++) {
+		s = elf->sections[i];
+		if (s->sh.sh_type == SHT_SYMTAB_SHNDX && s->sh.sh_link == elf->symtab->idx)
+			xd = elf_getdata(elf_getscn(e, i), NULL);
+	}
+
+	for (i = 0; i < n; i++) {
+		struct symbol *sym = new_symbol(elf);
+		GElf_Sym gs;
+		Elf32_Word xidx = 0;
+		unsigned int shndx;
+
+		if (!gelf_getsymshndx(d, xd, i, &gs, &xidx)) {
+			ERROR("%s: symbol %zu: %s", elf->path, i, elf_errmsg(-1));
+			return -1;
+		}
+		sym->name = xstrdup(elf_strptr(e, elf->symtab->sh.sh_link, gs.st_name));
+		sym->type = GELF_ST_TYPE(gs.st_info);
+		sym->bind = GELF_ST_BIND(gs.st_info);
+		sym->other = gs.st_other;
+		sym->offset = gs.st_value;
+		sym->size = gs.st_size;
+		shndx = gs.st_shndx == SHN_XINDEX ? xidx : gs.st_shndx;
+		if (shndx != SHN_UNDEF && shndx < SHN_LORESERVE && shndx < elf->nr_sections) {
+			sym->sec = elf->sections[shndx];
+			sec_add_sym(sym->sec, sym);
+			if (sym->type == STT_SECTION) {
+				sym->sec->secsym = sym;
+				free(sym->name);
+				sym->name = xstrdup(sym->sec->name);
+			}
+		} else {
+			sym->shndx = shndx;
+		}
+		if (i)
+			hash_add_sym(elf, sym);
+	}
+	for (i = 0; i < elf->nr_sections; i++)
+		sec_sort_syms(elf->sections[i]);
+	return 0;
+}
+
+static int read_relocs(struct elf *elf, Elf *e)
+{
+	size_t i, j;
+
+	for (i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		if (sec->sh.sh_link && sec->sh.sh_link < elf->nr_sections)
+			sec->link = elf->sections[sec->sh.sh_link];
+		if (sec->sh.sh_type == SHT_GROUP)
+			sec->group_sym = find_symbol_by_index(elf, sec->sh.sh_info);
+		if (sec->sh.sh_type == SHT_REL) {
+			ERROR("%s: section %s: REL relocations are not supported",
+			      elf->path, sec->name);
+			return -1;
+		}
+		if (sec->sh.sh_type != SHT_RELA)
+			continue;
+		if (sec->sh.sh_info >= elf->nr_sections) {
+			ERROR_SEC(sec, "bad sh_info %u", (unsigned)sec->sh.sh_info);
+			return -1;
+		}
+		sec->base = elf->sections[sec->sh.sh_info];
+		sec->base->rela = sec;
+		if (sec->sh.sh_link != elf->symtab->idx)
+			continue;	/* not ours to decode */
+
+		Elf_Data *d = elf_getdata(elf_getscn(e, i), NULL);
+		size_t n = sec->sh.sh_size / sec->sh.sh_entsize;
+
+		sec->relocs = xzalloc(n * sizeof(*sec->relocs));
+		sec->nr_relocs = sec->alloc_relocs = n;
+		for (j = 0; j < n; j++) {
+			GElf_Rela r;
+			struct reloc *rel = &sec->relocs[j];
+
+			if (!gelf_getrela(d, j, &r)) {
+				ERROR_SEC(sec, "reloc %zu: %s", j, elf_errmsg(-1));
+				return -1;
+			}
+			rel->rsec = sec;
+			rel->offset = r.r_offset;
+			rel->addend = r.r_addend;
+			if (elf->elfclass == ELFCLASS64) {
+				rel->type = GELF_R_TYPE(r.r_info);
+				rel->sym = find_symbol_by_index(elf, GELF_R_SYM(r.r_info));
+			} else {
+				rel->type = ELF32_R_TYPE(r.r_info);
+				rel->sym = find_symbol_by_index(elf, ELF32_R_SYM(r.r_info));
+			}
+			if (!rel->sym) {
+				ERROR_SEC(sec, "reloc %zu: bad symbol index", j);
+				return -1;
+			}
+		}
+		elf_sort_relocs(sec);
+	}
+	return 0;
+}
+
+struct elf *elf_read(const char *path)
+{
+	struct elf *elf;
+	Elf *e;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		ERROR("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		ERROR("%s: not an ELF file", path);
+		close(fd);
+		return NULL;
+	}
+	elf = xzalloc(sizeof(*elf));
+	elf->path = xstrdup(path);
+	if (!gelf_getehdr(e, &elf->ehdr)) {
+		ERROR("%s: %s", path, elf_errmsg(-1));
+		goto err;
+	}
+	elf->elfclass = gelf_getclass(e);
+	elf->big_endian = elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+
+	if (read_sections(elf, e) || read_symbols(elf, e) || read_relocs(elf, e))
+		goto err;
+	elf_end(e);
+	close(fd);
+	return elf;
+err:
+	elf_end(e);
+	close(fd);
+	elf_free(elf);
+	return NULL;
+}
+
+struct elf *elf_create_like(const struct elf *tmpl, const char *path)
+{
+	struct elf *elf = xzalloc(sizeof(*elf));
+	struct section *null;
+	struct symbol *nullsym;
+
+	elf->path = xstrdup(path);
+	elf->ehdr = tmpl->ehdr;
+	elf->ehdr.e_shnum = elf->ehdr.e_shstrndx = 0;
+	elf->ehdr.e_phnum = elf->ehdr.e_phoff = 0;
+	elf->elfclass = tmpl->elfclass;
+	elf->big_endian = tmpl->big_endian;
+	hash_init(elf, 4096);
+
+	null = new_section(elf);
+	null->name = xstrdup("");
+	elf->shstrtab = elf_add_section(elf, ".shstrtab", SHT_STRTAB, 0, 0, 1, NULL, 0);
+	elf->strtab = elf_add_section(elf, ".strtab", SHT_STRTAB, 0, 0, 1, NULL, 0);
+	elf->symtab = elf_add_section(elf, ".symtab", SHT_SYMTAB, 0,
+				      tmpl->symtab->sh.sh_entsize, 8, NULL, 0);
+	elf->symtab->link = elf->strtab;
+	nullsym = new_symbol(elf);
+	nullsym->name = xstrdup("");
+	return elf;
+}
+
+void elf_free(struct elf *elf)
+{
+	size_t i;
+
+	if (!elf)
+		return;
+	for (i = 0; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		free(sec->name);
+		free(sec->data);
+		free(sec->relocs);
+		free(sec->syms);
+		free(sec);
+	}
+	for (i = 0; i < elf->nr_symbols; i++) {
+		free(elf->symbols[i]->name);
+		free(elf->symbols[i]);
+	}
+	free(elf->sections);
+	free(elf->symbols);
+	free(elf->sec_hash);
+	free(elf->sym_hash);
+	free(elf->path);
+	free(elf);
+}
+
+/* ---- construction ----------------------------------------------------- */
+
+struct section *elf_add_section(struct elf *elf, const char *name, unsigned int type,
+				uint64_t flags, uint64_t entsize, uint64_t align,
+				const void *data, size_t size)
+{
+	struct section *sec = new_section(elf);
+
+	sec->name = xstrdup(name);
+	sec->sh.sh_type = type;
+	sec->sh.sh_flags = flags;
+	sec->sh.sh_entsize = entsize;
+	sec->sh.sh_addralign = align ? align : 1;
+	sec->sh.sh_size = sec->size = size;
+	if (type != SHT_NOBITS && size) {
+		sec->data = xzalloc(size);
+		if (data)
+			memcpy(sec->data, data, size);
+	}
+	hash_add_sec(elf, sec);
+	return sec;
+}
+
+struct section *elf_add_rela_section(struct elf *elf, struct section *base)
+{
+	struct section *rsec;
+	char *name;
+
+	if (base->rela)
+		return base->rela;
+	name = xzalloc(strlen(base->name) + 6);
+	sprintf(name, ".rela%s", base->name);
+	rsec = elf_add_section(elf, name, SHT_RELA,
+			       SHF_INFO_LINK | (base->sh.sh_flags & SHF_ALLOC ? 0 : 0),
+			       elf->elfclass == ELFCLASS64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela),
+			       elf_addr_size(elf), NULL, 0);
+	free(name);
+	rsec->base = base;
+	rsec->link = elf->symtab;
+	base->rela = rsec;
+	return rsec;
+}
+
+struct symbol *elf_add_symbol(struct elf *elf, const char *name, unsigned char type,
+			      unsigned char bind, struct section *sec, uint16_t shndx,
+			      uint64_t offset, uint64_t size)
+{
+	struct symbol *sym = new_symbol(elf);
+
+	sym->name = xstrdup(name);
+	sym->type = type;
+	sym->bind = bind;
+	sym->sec = sec;
+	sym->shndx = sec ? 0 : shndx;
+	sym->offset = offset;
+	sym->size = size;
+	if (sec) {
+		sec_add_sym(sec, sym);
+		sec_sort_syms(sec);
+		if (type == STT_SECTION)
+			sec->secsym = sym;
+	}
+	hash_add_sym(elf, sym);
+	return sym;
+}
+
+struct symbol *elf_section_symbol(struct elf *elf, struct section *sec)
+{
+	if (sec->secsym && !sec->secsym->deleted)
+		return sec->secsym;
+	return elf_add_symbol(elf, sec->name, STT_SECTION, STB_LOCAL, sec, 0, 0, 0);
+}
+
+struct reloc *elf_add_reloc(struct section *base, uint64_t offset, unsigned int type,
+			    struct symbol *sym, int64_t addend)
+{
+	struct section *rsec = elf_add_rela_section(base->elf, base);
+	struct reloc *r;
+
+	if (rsec->nr_relocs == rsec->alloc_relocs) {
+		rsec->alloc_relocs = rsec->alloc_relocs ? rsec->alloc_relocs * 2 : 16;
+		rsec->relocs = xrealloc(rsec->relocs, rsec->alloc_relocs * sizeof(*r));
+	}
+	r = &rsec->relocs[rsec->nr_relocs++];
+	memset(r, 0, sizeof(*r));
+	r->rsec = rsec;
+	r->offset = offset;
+	r->type = type;
+	r->sym = sym;
+	r->addend = addend;
+	return r;
+}
+
+int elf_section_resize(struct section *sec, size_t size)
+{
+	if (sec->sh.sh_type != SHT_NOBITS) {
+		sec->data = xrealloc(sec->data, size);
+		if (size > sec->size)
+			memset(sec->data + sec->size, 0, size - sec->size);
+	}
+	sec->size = sec->sh.sh_size = size;
+	return 0;
+}
+
+uint64_t elf_section_append(struct section *sec, const void *data, size_t size,
+			    size_t align)
+{
+	uint64_t off = sec->size;
+
+	if (align > 1)
+		off = (off + align - 1) & ~(uint64_t)(align - 1);
+	elf_section_resize(sec, off + size);
+	if (data && sec->data)
+		memcpy(sec->data + off, data, size);
+	if (align > sec->sh.sh_addralign)
+		sec->sh.sh_addralign = align;
+	return off;
+}
+
+void elf_rename_symbol(struct symbol *sym, const char *name)
+{
+	hash_del_sym(sym->elf, sym);
+	free(sym->name);
+	sym->name = xstrdup(name);
+	hash_add_sym(sym->elf, sym);
+}
+
+void elf_rename_section(struct section *sec, const char *name)
+{
+	hash_del_sec(sec->elf, sec);
+	free(sec->name);
+	sec->name = xstrdup(name);
+	hash_add_sec(sec->elf, sec);
+}
+
+uint64_t elf_read_word(const struct elf *elf, const void *p, size_t size)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		unsigned int shift = elf->big_endian ? (size - 1 - i) * 8 : i * 8;
+
+		v |= (uint64_t)b[i] << shift;
+	}
+	return v;
+}
+
+void elf_write_word(const struct elf *elf, void *p, size_t size, uint64_t val)
+{
+	unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		unsigned int shift = elf->big_endian ? (size - 1 - i) * 8 : i * 8;
+
+		b[i] = (val >> shift) & 0xff;
+	}
+}
+
+const char *reloc_target_name(const struct reloc *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%+lld", r->sym->name, (long long)r->addend);
+	return buf;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+struct strtab {
+	char *buf;
+	size_t size, alloc;
+};
+
+static size_t strtab_add(struct strtab *st, const char *s)
+{
+	size_t len = strlen(s) + 1, off;
+
+	if (!*s && st->size)
+		return 0;
+	if (st->size + len > st->alloc) {
+		st->alloc = (st->size + len) * 2 + 4096;
+		st->buf = xrealloc(st->buf, st->alloc);
+	}
+	off = st->size;
+	memcpy(st->buf + off, s, len);
+	st->size += len;
+	return off;
+}
+
+static bool sym_is_local(const struct symbol *sym)
+{
+	return sym->bind == STB_LOCAL;
+}
+
+int elf_write(struct elf *elf, const char *path)
+{
+	struct strtab shstr = { 0 }, str = { 0 };
+	size_t i, nsec = 0, nsym = 0, first_global = 0;
+	struct symbol **order;
+	Elf *e = NULL;
+	int fd, ret = -1;
+	GElf_Ehdr eh;
+	Elf_Data *d;
+
+	/* 1. number the sections */
+	for (i = 0; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+
+		/* a relocation section whose base is gone; extended indices
+		 * are not written (no output of ours needs them) */
+		if (is_rela_section(sec) && sec->base && sec->base->deleted)
+			sec->deleted = true;
+		if (sec->sh.sh_type == SHT_SYMTAB_SHNDX)
+			sec->deleted = true;
+		sec->idx = sec->deleted ? 0 : nsec++;
+	}
+
+	/* 2. order and number the symbols: null, locals, globals */
+	order = xzalloc(elf->nr_symbols * sizeof(*order));
+	for (i = 0; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+
+		if (i && (sym->deleted || (sym->sec && sym->sec->deleted))) {
+			sym->idx = 0;
+			continue;
+		}
+		if (!i || sym_is_local(sym))
+			order[nsym++] = sym;
+	}
+	first_global = nsym;
+	for (i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+
+		if (sym->deleted || (sym->sec && sym->sec->deleted) || sym_is_local(sym))
+			continue;
+		order[nsym++] = sym;
+	}
+	for (i = 0; i < nsym; i++)
+		order[i]->idx = i;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		ERROR("%s: %s", path, strerror(errno));
+		free(order);
+		return -1;
+	}
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	if (!e || !gelf_newehdr(e, elf->elfclass)) {
+		ERROR("%s: %s", path, elf_errmsg(-1));
+		goto out;
+	}
+	eh = elf->ehdr;
+	eh.e_phnum = 0;
+	eh.e_phoff = 0;
+	eh.e_shstrndx = elf->shstrtab->idx;
+	eh.e_shnum = 0;
+
+	strtab_add(&shstr, "");
+	strtab_add(&str, "");
+
+	/* 3. emit sections */
+	for (i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		GElf_Shdr sh;
+		Elf_Scn *scn;
+
+		if (sec->deleted)
+			continue;
+		scn = elf_newscn(e);
+		if (!scn) {
+			ERROR("%s: %s", path, elf_errmsg(-1));
+			goto out;
+		}
+		sh = sec->sh;
+		sh.sh_name = strtab_add(&shstr, sec->name);
+		sh.sh_link = sec->link && !sec->link->deleted ? sec->link->idx : 0;
+		sh.sh_offset = 0;
+		if (sec->sh.sh_flags & SHF_ALLOC)
+			sh.sh_addr = sec->sh.sh_addr;
+
+		d = elf_newdata(scn);
+		d->d_align = sec->sh.sh_addralign ? sec->sh.sh_addralign : 1;
+		d->d_version = EV_CURRENT;
+		d->d_type = ELF_T_BYTE;
+
+		if (sec == elf->symtab) {
+			size_t j;
+
+			sh.sh_info = first_global;
+			sh.sh_link = elf->strtab->idx;
+			sh.sh_entsize = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
+			d->d_type = ELF_T_SYM;
+			d->d_size = nsym * sh.sh_entsize;
+			d->d_buf = xzalloc(d->d_size);
+			for (j = 0; j < nsym; j++) {
+				struct symbol *sym = order[j];
+				GElf_Sym gs = { 0 };
+
+				gs.st_name = sym->type == STT_SECTION ? 0 : strtab_add(&str, sym->name);
+				gs.st_info = GELF_ST_INFO(sym->bind, sym->type);
+				gs.st_other = sym->other;
+				gs.st_value = sym->offset;
+				gs.st_size = sym->size;
+				gs.st_shndx = sym->sec ? sym->sec->idx : sym->shndx;
+				if (!gelf_update_sym(d, j, &gs)) {
+					ERROR("%s: %s", path, elf_errmsg(-1));
+					goto out;
+				}
+			}
+		} else if (is_rela_section(sec) && sec->link == elf->symtab) {
+			size_t j, n = 0;
+
+			sh.sh_info = sec->base ? sec->base->idx : 0;
+			sh.sh_entsize = gelf_fsize(e, ELF_T_RELA, 1, EV_CURRENT);
+			d->d_type = ELF_T_RELA;
+			d->d_buf = xzalloc(sec->nr_relocs * sh.sh_entsize + 1);
+			elf_sort_relocs(sec);
+			for (j = 0; j < sec->nr_relocs; j++) {
+				struct reloc *r = &sec->relocs[j];
+				GElf_Rela gr;
+
+				if (r->deleted)
+					continue;
+				if (!r->sym->idx && r->sym != elf->symbols[0]) {
+					ERROR("%s: section %s: relocation at 0x%llx references deleted symbol %s",
+					      path, sec->name, (unsigned long long)r->offset, r->sym->name);
+					goto out;
+				}
+				gr.r_offset = r->offset;
+				gr.r_addend = r->addend;
+				gr.r_info = elf->elfclass == ELFCLASS64 ?
+					GELF_R_INFO(r->sym->idx, r->type) :
+					ELF32_R_INFO(r->sym->idx, r->type);
+				d->d_size = (n + 1) * sh.sh_entsize;
+				if (!gelf_update_rela(d, n++, &gr)) {
+					ERROR("%s: %s", path, elf_errmsg(-1));
+					goto out;
+				}
+			}
+			d->d_size = n * sh.sh_entsize;
+		} else if (sec->sh.sh_type == SHT_GROUP) {
+			size_t j, n = sec->size / 4, m = 1;
+			uint32_t *w = xzalloc(sec->size + 4);
+
+			/* members are read-time indices == positions in elf->sections */
+			sh.sh_info = sec->group_sym ? sec->group_sym->idx : 0;
+			w[0] = elf_read_word(elf, sec->data, 4);
+			for (j = 1; j < n; j++) {
+				unsigned int old = elf_read_word(elf, sec->data + 4 * j, 4);
+				struct section *mem = find_section_by_index(elf, old);
+
+				if (mem && !mem->deleted)
+					w[m++] = mem->idx;
+			}
+			d->d_type = ELF_T_WORD;
+			d->d_buf = w;
+			d->d_size = m * 4;
+		} else {
+			if (sh.sh_flags & SHF_INFO_LINK || is_rela_section(sec)) {
+				if (sec->base)
+					sh.sh_info = sec->base->idx;
+			}
+			d->d_buf = sec->data;
+			d->d_size = sec->size;
+			if (sec->sh.sh_type == SHT_NOBITS)
+				d->d_buf = NULL;
+		}
+		sh.sh_size = d->d_size;
+		if (sec->sh.sh_type == SHT_NOBITS)
+			sh.sh_size = sec->size;
+		if (!gelf_update_shdr(scn, &sh)) {
+			ERROR("%s: %s", path, elf_errmsg(-1));
+			goto out;
+		}
+	}
+
+	/* 4. string tables last: their contents are complete now */
+	{
+		Elf_Scn *scn = elf_getscn(e, elf->shstrtab->idx);
+		GElf_Shdr sh;
+
+		strtab_add(&shstr, "");
+		d = elf_getdata(scn, NULL);
+		d->d_buf = shstr.buf;
+		d->d_size = shstr.size;
+		gelf_getshdr(scn, &sh);
+		sh.sh_size = shstr.size;
+		gelf_update_shdr(scn, &sh);
+
+		scn = elf_getscn(e, elf->strtab->idx);
+		d = elf_getdata(scn, NULL);
+		d->d_buf = str.buf;
+		d->d_size = str.size;
+		gelf_getshdr(scn, &sh);
+		sh.sh_size = str.size;
+		gelf_update_shdr(scn, &sh);
+	}
+
+	if (!gelf_update_ehdr(e, &eh)) {
+		ERROR("%s: %s", path, elf_errmsg(-1));
+		goto out;
+	}
+	if (elf_update(e, ELF_C_WRITE) < 0) {
+		ERROR("%s: write: %s", path, elf_errmsg(-1));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	free(order);
+	if (ret)
+		unlink(path);
+	return ret;
+}
