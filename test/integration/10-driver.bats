@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# The driver without booting: command line, cache, exact recompiles,
+# refusals, and the source tree left untouched.
+
+load ../lib/bats-common
+
+setup_file() {
+	klpb_need_kernel
+}
+
+# comment_patch OUT FILE...: a patch appending a comment to each FILE (at
+# the end, so no line number changes: the objects must not change).
+comment_patch() {
+	local out=$1 f
+	shift
+	: >"$out"
+	for f in "$@"; do
+		cp "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new"
+		echo "/* klp-build test: comment only */" >>"$BATS_TEST_TMPDIR/new"
+		diff -u --label "a/$f" --label "b/$f" "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new" >>"$out" || true
+	done
+}
+
+@test "cli: --help, --version, bad usage" {
+	run "$KLPB_DRIVER" --help
+	[ "$status" -eq 0 ]
+	assert_output_has "usage: klp-build"
+	assert_output_has "--no-replace"
+	run "$KLPB_DRIVER" --version
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^klp-build\ [0-9] ]]
+	run "$KLPB_DRIVER" --bogus x.patch
+	[ "$status" -ne 0 ]
+	assert_output_has "unknown option: --bogus"
+	run "$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG"
+	[ "$status" -ne 0 ]
+	assert_output_has "no patch given"
+	klpb t_missing "$BATS_TEST_TMPDIR/does-not-exist.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "does-not-exist.patch"
+	klpb 'Bad-Name' "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "invalid module name"
+	assert_no_ko
+}
+
+@test "build original: a second run reuses the cached build" {
+	local before
+	before=$(build_fingerprint)
+	run "$KLPB_DRIVER" --build-original-only -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD"
+	[ "$status" -eq 0 ]
+	assert_output_has "build original"
+	assert_output_has "cached"
+	[ "$(build_fingerprint)" = "$before" ]
+}
+
+@test "build patched: unchanged objects recompiled through the overlay are byte-identical" {
+	local p=$BATS_TEST_TMPDIR/comment.patch work o
+	comment_patch "$p" fs/proc/cmdline.c fs/proc/meminfo.c kernel/configs.c kernel/panic.c fs/proc/internal.h
+	klpb t_cmp --keep --stop-after-build-patched "$p"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	work=$(sed -n 's/^klp-build: work dir kept: //p' <<<"$output")
+	[ -d "$work" ]
+	# the header pulls in the other fs/proc objects that include it
+	for o in fs/proc/cmdline.o fs/proc/meminfo.o kernel/configs.o kernel/panic.o fs/proc/version.o fs/proc/base.o; do
+		[ -f "$work/patched/$o" ] || { echo "$o not recompiled"; false; }
+		cmp "$KLPB_TEST_BUILD/$o" "$work/patched/$o"
+	done
+	rm -rf "$work"
+}
+
+@test "refused: a patch that does not apply (patch named, patch output shown)" {
+	local before
+	before=$(tree_fingerprint)
+	klpb t_noapply "$PATCHDIR/10-does-not-apply.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "10-does-not-apply.patch"
+	assert_output_has "FAILED"
+	assert_no_ko
+	[ "$(tree_fingerprint)" = "$before" ]
+}
+
+@test "refused: patched source that does not compile names the object; tree unchanged" {
+	local before bbefore
+	before=$(tree_fingerprint)
+	bbefore=$(build_fingerprint)
+	klpb t_syntax "$PATCHDIR/09-cmdline-syntax-error.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "fs/proc/cmdline.o"
+	assert_output_has "klpb_syntax_error"
+	assert_no_ko
+	[ "$(tree_fingerprint)" = "$before" ]
+	[ "$(build_fingerprint)" = "$bbefore" ]
+}
+
+@test "refused: a patch that changes nothing -> no changes" {
+	klpb_need_tools
+	klpb t_nochange "$PATCHDIR/08-cmdline-comment.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "no changes"
+	assert_no_ko
+}
+
+@test "refused: a changed __init function (named)" {
+	klpb_need_tools
+	klpb t_init "$PATCHDIR/06-cmdline-init.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "proc_cmdline_init"
+	assert_no_ko
+}
+
+@test "refused: changed initialised global data (named)" {
+	klpb_need_tools
+	klpb t_data "$PATCHDIR/07-panic-data.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "panic_timeout"
+	assert_no_ko
+}
+
+@test "success leaves the source tree and the build dir unchanged; default name" {
+	klpb_need_tools
+	local before bbefore
+	before=$(tree_fingerprint)
+	bbefore=$(build_fingerprint)
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	run "$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" \
+		-o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -f "$BATS_TEST_TMPDIR/out/01_cmdline_one_function.ko" ]
+	assert_output_has "cmdline_proc_show"
+	for s in "build original" "build patched" "diff" "link" "convert"; do assert_output_has "klp-build: $s"; done
+	[ "$(tree_fingerprint)" = "$before" ]
+	[ "$(build_fingerprint)" = "$bbefore" ]
+	modinfo "$BATS_TEST_TMPDIR/out/01_cmdline_one_function.ko" | grep -q 'livepatch: *Y'
+}

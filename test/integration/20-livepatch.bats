@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# Patch modules built by klp-build, booted under QEMU: behaviour before,
+# after insmod, after disable, after rmmod; dmesg clean.
+
+load ../lib/bats-common
+
+setup_file() {
+	klpb_need_kernel
+}
+
+setup() {
+	klpb_need_tools
+}
+
+# lifecycle NAME CHECK [FILES...]: guest script running CHECK (one line of
+# output) before, after insmod, after disable, after rmmod of NAME.ko.
+lifecycle() {
+	local name=$1 check=$2
+	shift 2
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $check; }
+mark before; check
+klp_insmod /klpb/$name.ko; mark insmod-rc; echo \$?
+mark after; check
+klp_disable $name; mark disable-rc; echo \$?
+mark disabled; check
+rmmod $name; mark rmmod-rc; echo \$?
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$@"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "one changed function (cmdline_proc_show)" {
+	local before
+	before=$(tree_fingerprint)
+	klpb t_one "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tree_fingerprint)" = "$before" ]
+	lifecycle t_one 'cat /proc/cmdline'
+	[[ $(guest_after before) != *klpb_one_function* ]]
+	[[ $(guest_after after) == *console=ttyS0*" klpb_one_function" ]]
+	[[ $(guest_after disabled) != *klpb_one_function* ]]
+	[[ $(guest_after removed) != *klpb_one_function* ]]
+}
+
+@test "changed function calling static helpers of its file (meminfo_proc_show -> show_val_kb)" {
+	klpb t_helper "$PATCHDIR/02-meminfo-static-helper.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_helper 'grep KlpbHelper /proc/meminfo || echo none; grep -c MemTotal /proc/meminfo >/dev/null'
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after after) =~ ^KlpbHelper:\ +[0-9]+\ kB$ ]]
+	[[ $(guest_after disabled) == none ]]
+	[[ $(guest_after removed) == none ]]
+}
+
+@test "new function (klpb_version_suffix called from version_proc_show)" {
+	klpb t_newfn "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_newfn 'grep klpb_new_function /proc/version || echo none'
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after after) == "klpb_new_function Linux" ]]
+	[[ $(guest_after disabled) == none ]]
+	[[ $(guest_after removed) == none ]]
+}
+
+@test "new data used by a patched function (static counter + initialised string)" {
+	klpb t_newdata "$PATCHDIR/04-cmdline-new-data.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_newdata 'echo "[$(grep -o "klpb_new_data=[0-9]*" /proc/cmdline) $(grep -o "klpb_new_data=[0-9]*" /proc/cmdline)]"'
+	[[ $(guest_after before) == "[ ]" ]]
+	[[ $(guest_after after) == "[klpb_new_data=1 klpb_new_data=2]" ]]
+	[[ $(guest_after disabled) == "[ ]" ]]
+}
+
+CONFIGS_CHECK='if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi'
+
+@test "module function, module loaded BEFORE the patch (kernel/configs.ko)" {
+	klpb t_mod "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $CONFIGS_CHECK; }
+insmod /klpb/configs.ko; mark configs-rc; echo \$?
+mark before; check
+klp_insmod /klpb/t_mod.ko; mark insmod-rc; echo \$?
+mark after; check
+klp_disable t_mod; mark disable-rc; echo \$?
+mark disabled; check
+rmmod t_mod; mark rmmod-rc; echo \$?
+mark removed; check
+rmmod configs; mark configs-rmmod-rc; echo \$?
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_mod.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after before) == "original $size" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "original $size" ]]
+	[[ $(guest_after configs-rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "module function, module loaded AFTER the patch (late patching)" {
+	klpb t_late "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $CONFIGS_CHECK; }
+klp_insmod /klpb/t_late.ko; mark insmod-rc; echo \$?
+insmod /klpb/configs.ko; mark configs-rc; echo \$?
+klp_wait_transition t_late
+mark after; check
+klp_disable t_late; mark disable-rc; echo \$?
+mark disabled; check
+rmmod t_late; mark rmmod-rc; echo \$?
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_late.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "original $size" ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Common setup for test/integration/*.bats (bats `load ../lib/bats-common`).
+# shellcheck disable=SC2034,SC2154 # variables for/from the bats tests
+# shellcheck source=test/lib/kernel.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kernel.sh"
+# shellcheck source=test/lib/qemu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/qemu.sh"
+
+PATCHDIR=$KLPB_REPO/test/integration/patches
+KLPB_TEST_CFG=$KLPB_CACHE/test/x86_64-6.1/config
+
+# In setup_file: make sure the cached test kernel exists (builds it once,
+# through the driver's own "build original" stage, ~5-10 min on 2 cores).
+klpb_need_kernel() {
+	kernel_test_build >/dev/null || return 1
+}
+
+# In setup/test: skip with the reason if the C tools or the template are missing.
+klpb_need_tools() {
+	local t
+	for t in create-diff-object/create-diff-object klp-convert/klp-convert; do
+		[[ -x $KLPB_REPO/$t ]] || skip "$t is not built yet (run make)"
+	done
+	for t in klpb-core.c klpb-begin.c klpb-end.c klpb-sizes.c klpb-meta.h; do
+		[[ -f $KLPB_REPO/kmod-template/$t ]] || skip "kmod-template/$t is missing"
+	done
+}
+
+# klpb NAME ARGS...: run the driver against the cached test kernel, output to
+# $BATS_TEST_TMPDIR/out (bats `run` sets $status/$output).
+klpb() {
+	local name=$1
+	shift
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	run "$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" \
+		-o "$BATS_TEST_TMPDIR/out" -n "$name" "$@"
+}
+
+# tree_fingerprint: names, sizes, mtimes, modes of every file of the test
+# source tree, and the contents of the files the test patches touch.
+tree_fingerprint() {
+	{
+		find "$KLPB_TEST_SRC" -printf '%P %y %s %T@ %m\n' | LC_ALL=C sort
+		(cd "$KLPB_TEST_SRC" && sha256sum fs/proc/cmdline.c fs/proc/meminfo.c fs/proc/version.c \
+			kernel/configs.c kernel/panic.c)
+	} | sha256sum | cut -d' ' -f1
+}
+
+# build_fingerprint: the same for the object files of the build dir the tests
+# use (the driver must not touch them either).
+build_fingerprint() {
+	(cd "$KLPB_TEST_BUILD" && sha256sum vmlinux fs/proc/cmdline.o fs/proc/meminfo.o \
+		fs/proc/version.o kernel/configs.o kernel/configs.ko kernel/panic.o .klp-build-key) |
+		sha256sum | cut -d' ' -f1
+}
+
+# assert_no_ko: no .ko (or temp file) left in the output dir
+assert_no_ko() {
+	local left
+	left=$(find "$BATS_TEST_TMPDIR/out" -mindepth 1 2>/dev/null || true)
+	if [[ -n $left ]]; then
+		echo "output dir not empty: $left" >&2
+		return 1
+	fi
+}
+
+# assert_output_has STRING: $output (from run) contains STRING
+assert_output_has() {
+	if [[ $output != *"$1"* ]]; then
+		printf 'expected output to contain: %s\n--- output:\n%s\n' "$1" "$output" >&2
+		return 1
+	fi
+}
+
+# guest_line MARK: the line after "KLPB: MARK" in the guest output
+guest_after() {
+	qemu_guest_out "$QEMU_LOG" | awk -v m="KLPB: $1" '$0 == m { getline; print; exit }'
+}

@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+# Sourced helpers: busybox initramfs + QEMU boot of the test kernel (TCG only).
+#
+#   qemu_initramfs OUT.cpio.gz SCRIPT [FILE...]
+#       /init (busybox) mounts proc/sysfs/devtmpfs, runs SCRIPT as /test.sh
+#       (FILEs are in /klpb/ in the guest), prints the dmesg between markers
+#       and reboots through sysrq (QEMU ends thanks to -no-reboot).
+#   qemu_boot KERNEL INITRD LOG [TIMEOUT]   boot, serial output to LOG
+#   qemu_test SCRIPT [FILE...]              both, with the cached test kernel;
+#                                           sets QEMU_LOG; fails if no end marker
+#   qemu_dmesg LOG          the guest's dmesg (taken after the test script)
+#   qemu_dmesg_clean LOG    fail (and show it) if dmesg has WARNING/BUG/Oops/Call Trace
+#   qemu_guest_out LOG      the test script's output (between markers)
+#
+# Guest helpers available to SCRIPT (sourced from /klpb-guest.sh):
+#   mark TEXT               echo "KLPB: TEXT"
+#   klp_wait_transition N   wait until /sys/kernel/livepatch/N/transition is 0
+#   klp_disable N           echo 0 > enabled, wait until the patch is gone
+#   klp_insmod FILE         insmod, then wait for the transition of the patch
+
+KLPB_BUSYBOX=${KLPB_BUSYBOX:-/bin/busybox}
+KLPB_QEMU=${KLPB_QEMU:-qemu-system-x86_64}
+KLPB_QEMU_TIMEOUT=${KLPB_QEMU_TIMEOUT:-180}
+
+qemu_initramfs() {
+	local out=$1 script=$2 dir f
+	shift 2
+	[[ -x $KLPB_BUSYBOX ]] || { echo "qemu_initramfs: $KLPB_BUSYBOX missing (busybox-static)" >&2; return 1; }
+	dir=$(mktemp -d)
+	mkdir -p "$dir"/{bin,sbin,proc,sys,dev,tmp,klpb,root,etc}
+	cp "$KLPB_BUSYBOX" "$dir/bin/busybox"
+	ln -s busybox "$dir/bin/sh"
+	cat >"$dir/init" <<'INIT'
+#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "KLPB-BOOT-OK"
+echo "KLPB-TEST-BEGIN"
+( cd /klpb && . /klpb-guest.sh && . /test.sh ) 2>&1
+echo "KLPB-TEST-EXIT $?"
+echo "KLPB-DMESG-BEGIN"
+dmesg
+echo "KLPB-DMESG-END"
+sync
+echo b > /proc/sysrq-trigger
+sleep 10
+INIT
+	chmod 755 "$dir/init"
+	cat >"$dir/klpb-guest.sh" <<'GUEST'
+mark() { echo "KLPB: $*"; }
+klp_wait_transition() {
+	local n=$1 i=0
+	while [ "$(cat /sys/kernel/livepatch/$n/transition 2>/dev/null)" = 1 ]; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then echo "KLPB: transition of $n stuck"; return 1; fi
+		sleep 0.1
+	done
+	return 0
+}
+klp_insmod() {
+	local f=$1 n
+	n=$(basename "$f" .ko | tr - _)
+	insmod "$f" || return 1
+	klp_wait_transition "$n"
+}
+klp_disable() {
+	local n=$1 i=0
+	echo 0 > /sys/kernel/livepatch/$n/enabled || return 1
+	while [ -d /sys/kernel/livepatch/$n ]; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then echo "KLPB: disable of $n stuck"; return 1; fi
+		sleep 0.1
+	done
+	return 0
+}
+GUEST
+	cp "$script" "$dir/test.sh"
+	for f in "$@"; do cp "$f" "$dir/klpb/"; done
+	(cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$out" || { rm -rf "$dir"; return 1; }
+	rm -rf "$dir"
+}
+
+qemu_boot() {
+	local kernel=$1 initrd=$2 log=$3 tmo=${4:-$KLPB_QEMU_TIMEOUT} rc=0
+	timeout --foreground -k 5 "$tmo" "$KLPB_QEMU" -m 1G -smp 1 -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+		echo "qemu_boot: timeout after ${tmo}s (log: $log)" >&2
+		return 1
+	fi
+	return 0
+}
+
+qemu_test() {
+	local script=$1 tmp
+	shift
+	tmp=${BATS_TEST_TMPDIR:-$(mktemp -d)}
+	local build=${KLPB_TEST_BUILD:?source test/lib/kernel.sh}
+	qemu_initramfs "$tmp/initrd.gz" "$script" "$@" || return 1
+	QEMU_LOG=$tmp/serial.log
+	qemu_boot "$build/arch/x86/boot/bzImage" "$tmp/initrd.gz" "$QEMU_LOG" || { cat "$QEMU_LOG" >&2; return 1; }
+	if ! grep -q '^KLPB-DMESG-END' "$QEMU_LOG"; then
+		cat "$QEMU_LOG" >&2
+		echo "qemu_test: guest did not finish (log: $QEMU_LOG)" >&2
+		return 1
+	fi
+}
+
+qemu_dmesg() { sed -n '/^KLPB-DMESG-BEGIN/,/^KLPB-DMESG-END/p' "$1"; }
+qemu_guest_out() { sed -n '/^KLPB-TEST-BEGIN/,/^KLPB-TEST-EXIT/p' "$1"; }
+
+qemu_dmesg_clean() {
+	local bad
+	bad=$(qemu_dmesg "$1" | grep -E 'WARNING|BUG|Oops|Call Trace|general protection|kernel panic' || true)
+	if [[ -n $bad ]]; then
+		echo "dmesg is not clean:" >&2
+		qemu_dmesg "$1" >&2
+		return 1
+	fi
+}
