@@ -347,3 +347,19 @@ check_common() {
 	done < <(records "$DUMP" reloc symshndx=UND)
 	return 0
 }
+
+# expect_klp_relocs_replace SEC REF [CRIT...] : every relocation of SEC that
+# resolves to REF in PATCHED.o became a .klp.relocs record at the same place
+# (function bytes are copied unchanged), with name=REF and CRIT.
+expect_klp_relocs_replace() {
+	local sec=$1 ref=$2 l o n=0
+	shift 2
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		o=$(field "$l" off)
+		n=$((n + 1))
+		expect_record klpreloc "place=$sec+$o" "name=$ref" "$@"
+	done < <(records "$PATCHED_DUMP" reloc "target=$sec" "ref=$ref")
+	[ $n -gt 0 ] || fail "fixture problem: PATCHED.o has no relocation $sec -> $ref"
+	return 0
+}
