@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Turn the records into the livepatch ELF format
+ * (Documentation/livepatch/module-elf-format.rst):
+ *
+ * - every klpb_reloc becomes a relocation in .klp.rela.<obj>.<section>
+ *   against .klp.sym.<obj>.<name>,<sympos> (SHN_LIVEPATCH), which the
+ *   livepatch core resolves through kallsyms when <obj> is present;
+ * - every klpb_func gets its sympos;
+ * - the record sections, which the kernel does not need, are removed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "klp-convert.h"
+#include "klpb-meta.h"
+
+/*
+ * Relocations are appended to the .klp.rela section itself: the model's
+ * elf_add_reloc() always uses base->rela, which is the section's ordinary
+ * .rela section when it has one.
+ */
+static void add_klp_reloc(struct section *rsec, uint64_t offset, unsigned int type,
+			  struct symbol *sym, int64_t addend)
+{
+	struct reloc *r;
+
+	if (rsec->nr_relocs == rsec->alloc_relocs) {
+		rsec->alloc_relocs = rsec->alloc_relocs ? rsec->alloc_relocs * 2 : 16;
+		rsec->relocs = xrealloc(rsec->relocs, rsec->alloc_relocs * sizeof(*r));
+	}
+	r = &rsec->relocs[rsec->nr_relocs++];
+	memset(r, 0, sizeof(*r));
+	r->rsec = rsec;
+	r->offset = offset;
+	r->type = type;
+	r->sym = sym;
+	r->addend = addend;
+}
+
+static struct section *klp_rela_section(struct elf *elf, const char *objname,
+					struct section *base)
+{
+	struct section *rsec;
+	char *name = xzalloc(strlen(objname) + strlen(base->name) + 16);
+
+	sprintf(name, ".klp.rela.%s.%s", objname, base->name);
+	rsec = find_section(elf, name);
+	if (!rsec) {
+		/* SHF_ALLOC: the livepatch core reads it after the load */
+		rsec = elf_add_section(elf, name, SHT_RELA,
+				       SHF_ALLOC | SHF_RELA_LIVEPATCH | SHF_INFO_LINK,
+				       elf->elfclass == ELFCLASS64 ? sizeof(Elf64_Rela)
+								   : sizeof(Elf32_Rela),
+				       elf_addr_size(elf), NULL, 0);
+		rsec->base = base;
+		rsec->link = elf->symtab;
+	} else if (!(rsec->sh.sh_flags & SHF_RELA_LIVEPATCH) || rsec->base != base) {
+		ERROR_SEC(rsec, "exists but is no livepatch relocation section for %s",
+			  base->name);
+		rsec = NULL;
+	}
+	free(name);
+	return rsec;
+}
+
+static struct symbol *klp_symbol(struct elf *elf, const struct symres *res,
+				 const char *name)
+{
+	struct symbol *sym;
+	char *kname = xzalloc(strlen(res->objname) + strlen(name) + 40);
+
+	sprintf(kname, ".klp.sym.%s.%s,%lu", res->objname, name, res->sympos);
+	for (sym = find_symbol(elf, kname); sym; sym = find_symbol_next(sym))
+		if (!sym->sec && sym->shndx == SHN_LIVEPATCH)
+			break;
+	if (!sym)
+		sym = elf_add_symbol(elf, kname, res->type == STT_FUNC ? STT_FUNC :
+				     res->type == STT_OBJECT ? STT_OBJECT : STT_NOTYPE,
+				     STB_GLOBAL, NULL, SHN_LIVEPATCH, 0, 0);
+	free(kname);
+	return sym;
+}
+
+/* The kernel's parser: ".klp.sym.%55[^.].%511[^,],%lu" */
+static int check_names(const struct elf *elf, const char *objname, const char *name)
+{
+	if (strlen(objname) > KLPB_OBJNAME_MAX || strchr(objname, '.')) {
+		ERROR("%s: object name '%s' (of symbol %s) is longer than %d characters or contains '.'",
+		      elf->path, objname, name, KLPB_OBJNAME_MAX);
+		return -1;
+	}
+	if (strlen(name) > KLPB_SYMNAME_MAX || strchr(name, ',')) {
+		ERROR("%s: symbol name '%.40s...' is longer than %d characters or contains ','",
+		      elf->path, name, KLPB_SYMNAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb *db,
+			 const struct reloc_rec *rec)
+{
+	struct symreq req = {
+		.name = rec->name,
+		.objname = rec->objname,
+		.objfile = rec->objfile,
+		.local = rec->flags & KLPB_RELOC_F_LOCAL,
+	};
+	unsigned int size = arch->reloc_size(rec->type);
+	struct section *rsec;
+	struct symbol *sym;
+	struct symres res;
+
+	if (!size) {
+		ERROR("%s: %s+0x%llx: unsupported relocation type %u for symbol %s",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place,
+		      rec->type, rec->name);
+		return -1;
+	}
+	if (rec->place + size > rec->sec->size || !rec->sec->data) {
+		ERROR("%s: %s+0x%llx: relocation place outside the section (symbol %s)",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
+		return -1;
+	}
+	if (find_reloc_range(rec->sec, rec->place, rec->place + size)) {
+		ERROR("%s: %s+0x%llx: place of %s already has a relocation",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
+		return -1;
+	}
+	if (symdb_resolve(db, &req, &res))
+		return -1;
+	if (check_names(elf, res.objname, rec->name))
+		return -1;
+
+	rsec = klp_rela_section(elf, res.objname, rec->sec);
+	if (!rsec)
+		return -1;
+	sym = klp_symbol(elf, &res, rec->name);
+	add_klp_reloc(rsec, rec->place, rec->type, sym, rec->addend);
+	/* x86 apply_relocate_add refuses a place that is not zero; RELA keeps
+	 * the addend in the relocation, so the bytes carry nothing */
+	memset(rec->sec->data + rec->place, 0, size);
+	return 0;
+}
+
+static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs,
+			const struct func_rec *rec)
+{
+	struct symreq req = {
+		.name = rec->old_name,
+		.objname = objname_str(rec->objname),
+		.objfile = rec->objfile,
+		.func = true,
+	};
+	size_t ps = elf_addr_size(elf);
+	struct symres res;
+
+	if (symdb_resolve(db, &req, &res))
+		return -1;
+	if (check_names(elf, res.objname, rec->old_name))
+		return -1;
+	elf_write_word(elf, funcs->data + rec->offset + KLPB_FUNC_SYMPOS * ps, ps,
+		       res.sympos);
+	return 0;
+}
+
+/* Relocations for an object only get applied if the patch has that object. */
+static int check_objects(struct elf *elf, const struct records *recs)
+{
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 1; i < elf->nr_sections; i++) {
+		struct section *sec = elf->sections[i];
+		const char *obj;
+		size_t len;
+
+		if (sec->deleted || !(sec->sh.sh_flags & SHF_RELA_LIVEPATCH))
+			continue;
+		obj = sec->name + strlen(".klp.rela.");
+		len = strcspn(obj, ".");
+		if (len == 7 && !strncmp(obj, "vmlinux", 7))
+			continue;	/* applied when the patch module loads */
+		for (j = 0; j < recs->nr_funcs; j++) {
+			const char *o = recs->func[j].objname;
+
+			if (o && strlen(o) == len && !strncmp(o, obj, len))
+				break;
+		}
+		if (j == recs->nr_funcs) {
+			ERROR_SEC(sec, "the patch changes no function of %.*s, so the kernel would never apply these relocations",
+				  (int)len, obj);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
+	    struct records *recs)
+{
+	struct section *strings;
+	size_t i;
+	int ret = 0;
+
+	/* announce the local names first: they pick the STT_FILE blocks */
+	for (i = 0; i < recs->nr_relocs; i++) {
+		const struct reloc_rec *r = &recs->reloc[i];
+
+		if (r->flags & KLPB_RELOC_F_LOCAL)
+			symdb_need(db, r->objname, r->objfile, r->name, false);
+	}
+	for (i = 0; i < recs->nr_funcs; i++) {
+		const struct func_rec *f = &recs->func[i];
+
+		symdb_need(db, objname_str(f->objname), f->objfile, f->old_name, true);
+	}
+
+	/* keep going after an error: report every unresolvable symbol at once */
+	for (i = 0; i < recs->nr_relocs; i++)
+		if (convert_reloc(elf, arch, db, &recs->reloc[i]))
+			ret = -1;
+	for (i = 0; i < recs->nr_funcs; i++)
+		if (convert_func(elf, db, recs->funcs, &recs->func[i]))
+			ret = -1;
+	if (ret)
+		return ret;
+	if (check_objects(elf, recs))
+		return -1;
+
+	/* the kernel needs none of this; their rela sections go with them */
+	if (recs->relocs)
+		recs->relocs->deleted = true;
+	strings = find_section(elf, KLPB_STRINGS_SECTION);
+	if (strings)
+		strings->deleted = true;
+	return 0;
+}

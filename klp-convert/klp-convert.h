@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * klp-convert: state shared by its parts.
+ *
+ *   main.c     options, the order of the steps
+ *   records.c  decode the klpb_func / klpb_reloc records of the module
+ *   symdb.c    symbol tables of the original kernel as kallsyms sees them
+ *              (owner object, STT_FILE attribution, sympos)
+ *   convert.c  write .klp.rela.* / .klp.sym.* and sympos, drop the records
+ */
+#ifndef KLPB_KLP_CONVERT_H
+#define KLPB_KLP_CONVERT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "elf.h"
+#include "util.h"
+
+/* ---- records.c ---------------------------------------------------------- */
+
+/* one struct klpb_func of .klp.funcs */
+struct func_rec {
+	uint64_t offset;		/* of the entry in .klp.funcs */
+	const char *old_name;
+	const char *objname;		/* NULL = vmlinux */
+	const char *objfile;
+};
+
+/* one struct klpb_reloc of .klp.relocs */
+struct reloc_rec {
+	uint64_t offset;		/* of the entry in .klp.relocs (messages) */
+	struct section *sec;		/* the place: section ... */
+	uint64_t place;			/* ... and offset in it */
+	const char *name;
+	const char *objname;		/* NULL = unknown owner */
+	const char *objfile;
+	int64_t addend;
+	unsigned int type;
+	unsigned int flags;
+};
+
+struct records {
+	struct section *funcs;		/* .klp.funcs or NULL */
+	struct section *relocs;		/* .klp.relocs or NULL */
+	struct func_rec *func;
+	size_t nr_funcs;
+	struct reloc_rec *reloc;
+	size_t nr_relocs;
+};
+
+int records_read(struct elf *elf, struct records *recs);
+void records_free(struct records *recs);
+
+/* ---- symdb.c ------------------------------------------------------------ */
+
+struct symdb;
+
+/* What a record knows about the symbol it needs. */
+struct symreq {
+	const char *name;
+	const char *objname;	/* "vmlinux", a module, or NULL = search */
+	const char *objfile;	/* object of the build defining it, or NULL */
+	bool local;		/* was local in objfile: find it in objfile's
+				   STT_FILE block */
+	bool func;		/* a .klp.funcs entry: local or global, a function */
+};
+
+struct symres {
+	const char *objname;	/* "vmlinux" or a module name (owned by the db) */
+	unsigned long sympos;	/* 0 = unique, else 1-based position */
+	unsigned char type;	/* STT_* of the symbol found */
+};
+
+struct symdb *symdb_open(const char *build);
+void symdb_free(struct symdb *db);
+/*
+ * Announce every local name a request will look for in (objname, objfile)
+ * before resolving: when several STT_FILE blocks carry objfile's source
+ * name, the block that holds all of them is the object.  maybe = the name may
+ * as well be global (a function record).
+ */
+void symdb_need(struct symdb *db, const char *objname, const char *objfile,
+		const char *name, bool maybe);
+int symdb_resolve(struct symdb *db, const struct symreq *req, struct symres *res);
+
+/* ---- convert.c ---------------------------------------------------------- */
+
+int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
+	    struct records *recs);
+
+/* "vmlinux" for NULL */
+static inline const char *objname_str(const char *objname)
+{
+	return objname ? objname : "vmlinux";
+}
+
+#endif

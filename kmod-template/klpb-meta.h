@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Records that create-diff-object writes into a diff object and that the
+ * patch module (klpb-core.c) and klp-convert read back.  See docs/DESIGN.md.
+ *
+ * Included by kernel C (the patch module) and by the userspace tools.  The
+ * tools handle objects of any target, so they never use these structs
+ * directly: they use the word offsets below, in units of the target's pointer
+ * size.  The structs only use pointers and (unsigned) long, so their layout is
+ * the natural one of every arch and the two views agree (checked at compile
+ * time in klpb-core.c).
+ */
+#ifndef KLPB_META_H
+#define KLPB_META_H
+
+/* struct klpb_func: one changed function, section .klp.funcs */
+#define KLPB_FUNCS_SECTION	".klp.funcs"
+#define KLPB_FUNC_OLD_NAME	0	/* -> string in .rodata.klpb.str */
+#define KLPB_FUNC_NEW_FUNC	1	/* -> the new function */
+#define KLPB_FUNC_OBJNAME	2	/* NULL = vmlinux, else module name */
+#define KLPB_FUNC_SYMPOS	3	/* written by klp-convert */
+#define KLPB_FUNC_OBJFILE	4	/* object in the build defining old_name */
+#define KLPB_FUNC_FLAGS		5	/* reserved, 0 */
+#define KLPB_FUNC_NR_WORDS	6
+#define KLPB_FUNC_SIZE(ptrsize)	(KLPB_FUNC_NR_WORDS * (ptrsize))
+
+/* struct klpb_reloc: one deferred relocation, section .klp.relocs */
+#define KLPB_RELOCS_SECTION	".klp.relocs"
+#define KLPB_STRINGS_SECTION	".klp.strings"
+#define KLPB_RELOC_PLACE	0	/* -> section symbol + offset of the place */
+#define KLPB_RELOC_NAME		1	/* -> string in .klp.strings */
+#define KLPB_RELOC_OBJNAME	2	/* NULL = unknown owner */
+#define KLPB_RELOC_OBJFILE	3	/* for local symbols: defining object */
+#define KLPB_RELOC_ADDEND	4
+#define KLPB_RELOC_NR_WORDS	5	/* pointer-sized words before type/flags */
+/* byte offsets of the two 32-bit fields that follow the words */
+#define KLPB_RELOC_TYPE_OFF(ptrsize)	(KLPB_RELOC_NR_WORDS * (ptrsize))
+#define KLPB_RELOC_FLAGS_OFF(ptrsize)	(KLPB_RELOC_NR_WORDS * (ptrsize) + 4)
+/* 48 bytes on 64-bit, 28 on 32-bit (already a multiple of the alignment) */
+#define KLPB_RELOC_SIZE(ptrsize)	(KLPB_RELOC_NR_WORDS * (ptrsize) + 8)
+
+#define KLPB_RELOC_F_LOCAL	0x1	/* symbol was local in its object */
+
+/* name limits of the kernel's .klp.sym parser (kernel/livepatch/core.c) */
+#define KLPB_OBJNAME_MAX	55
+#define KLPB_SYMNAME_MAX	511
+
+struct klpb_func {		/* section .klp.funcs, SHF_ALLOC|SHF_WRITE, align 8 */
+	const char *old_name;
+	void *new_func;
+	const char *objname;
+	unsigned long sympos;
+	const char *objfile;
+	unsigned long flags;
+};
+
+struct klpb_reloc {		/* section .klp.relocs, non-alloc, align 8 */
+	unsigned long place;
+	const char *name;
+	const char *objname;
+	const char *objfile;
+	long addend;
+	unsigned int type;
+	unsigned int flags;
+};
+
+#endif
