@@ -244,6 +244,15 @@ static void print_ref(size_t symidx, unsigned type, int64_t addend)
 			printf("]%+" PRId64, off);
 		}
 	} else {
+		/* a defined symbol + addend inside some symbol: name that one */
+		if (s->st_shndx != SHN_UNDEF && s->st_shndx < nsecs) {
+			int64_t off = (int64_t)s->st_value + addend + (pcrel(type) ? 4 : 0);
+			const char *n = covering_sym(s->st_shndx, off);
+			if (n) {
+				put_escaped(n, 4096);
+				return;
+			}
+		}
 		put_escaped(symnames[symidx], 4096);
 		if (addend != 0 && !(pcrel(type) && addend == -4))
 			printf("%+" PRId64, addend);
