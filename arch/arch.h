@@ -50,7 +50,7 @@ struct arch {
 	int64_t (*reloc_target_offset)(const struct reloc *r);
 
 	/* a direct call/branch (its target may be the new copy of a function) */
-	bool (*is_call_reloc)(unsigned int type);
+	bool (*is_call_reloc)(const struct reloc *r);
 
 	/* a PC-relative relocation (place-dependent) */
 	bool (*is_pcrel_reloc)(unsigned int type);

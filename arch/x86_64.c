@@ -55,9 +55,16 @@ static int64_t x86_reloc_target_offset(const struct reloc *r)
 	return r->addend;
 }
 
-static bool x86_is_call(unsigned int type)
+/* call rel32 (e8) or jmp rel32 (e9): the opcode byte precedes the field */
+static bool x86_is_call(const struct reloc *r)
 {
-	return type == R_X86_64_PLT32;
+	const struct section *sec = r->rsec->base;
+
+	if (r->type != R_X86_64_PLT32 && r->type != R_X86_64_PC32)
+		return false;
+	if (!sec->data || r->offset < 1 || r->offset > sec->size)
+		return false;
+	return sec->data[r->offset - 1] == 0xe8 || sec->data[r->offset - 1] == 0xe9;
 }
 
 /*

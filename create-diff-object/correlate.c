@@ -67,17 +67,86 @@ static void pair(struct symbol *o, struct symbol *p)
 	p->twin = o;
 }
 
+/* A numbered static local ("count.3"): its number is not stable. */
+static bool is_numbered_local(const struct symbol *sym, char *buf, size_t len)
+{
+	return sym->bind == STB_LOCAL && sym->type == STT_OBJECT && sym->sec &&
+	       strip_suffix_number(sym->name, buf, len) != sym->name;
+}
+
+/* numbered locals that function f references, in order of first use */
+static size_t local_refs(const struct cdo *cdo, const struct symbol *f,
+			 struct symbol **out, size_t max)
+{
+	const struct section *rsec = f->sec->rela;
+	char buf[512];
+	size_t i, j, n = 0;
+
+	for (i = 0; rsec && i < rsec->nr_relocs && n < max; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+		struct target t;
+
+		if (r->offset < f->offset || r->offset >= f->offset + f->size)
+			continue;
+		resolve_target(cdo, r, &t);
+		if (t.kind != T_SYMBOL || t.sym->twin || !is_numbered_local(t.sym, buf, sizeof(buf)))
+			continue;
+		for (j = 0; j < n && out[j] != t.sym; j++)
+			;
+		if (j == n)
+			out[n++] = t.sym;
+	}
+	return n;
+}
+
+/*
+ * Static locals are paired through the functions that use them: the k-th
+ * "count.N" used by patched foo() is the k-th "count.M" used by original
+ * foo(), whatever N and M are.
+ */
+static void correlate_static_locals(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	struct symbol *pr[256], *or[256];
+	char b1[512], b2[512];
+	size_t i, j, k, np, no;
+
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *p = pe->symbols[i];
+
+		if (p->type != STT_FUNC || !p->sec || !p->twin || !p->twin->sec)
+			continue;
+		np = local_refs(cdo, p, pr, ARRAY_SIZE(pr));
+		if (!np)
+			continue;
+		no = local_refs(cdo, p->twin, or, ARRAY_SIZE(or));
+		for (j = 0; j < np; j++) {
+			const char *stem = strip_suffix_number(pr[j]->name, b1, sizeof(b1));
+
+			for (k = 0; k < no; k++) {
+				if (or[k]->twin || !pairable(or[k], pr[j]))
+					continue;
+				if (strcmp(strip_suffix_number(or[k]->name, b2, sizeof(b2)), stem))
+					continue;
+				pair(or[k], pr[j]);
+				break;
+			}
+		}
+	}
+}
+
 static void correlate_symbols(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched, *oe = cdo->orig;
 	char buf[512], buf2[512];
 	size_t i;
 
-	/* exact names first, same binding preferred */
+	/* exact names first, except numbered static locals */
 	for (i = 1; i < pe->nr_symbols; i++) {
 		struct symbol *p = pe->symbols[i], *o;
 
-		if (p->type == STT_SECTION || p->type == STT_FILE || !*p->name)
+		if (p->type == STT_SECTION || p->type == STT_FILE || !*p->name ||
+		    is_numbered_local(p, buf, sizeof(buf)))
 			continue;
 		for (o = find_symbol(oe, p->name); o; o = find_symbol_next(o)) {
 			if (pairable(o, p)) {
@@ -86,6 +155,8 @@ static void correlate_symbols(struct cdo *cdo)
 			}
 		}
 	}
+
+	correlate_static_locals(cdo);
 
 	/* then numbered locals by stem, when unambiguous */
 	for (i = 1; i < pe->nr_symbols; i++) {

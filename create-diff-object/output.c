@@ -227,7 +227,7 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			 */
 			int64_t within = t.addend + (arch->reloc_target_offset(r) - r->addend);
 			bool keep_original = s->status == CHANGED && s->type == STT_FUNC &&
-				is_text_section(from) && !arch->is_call_reloc(r->type) &&
+				is_text_section(from) && !arch->is_call_reloc(r) &&
 				within == 0;
 
 			if (!keep_original) {
