@@ -85,7 +85,7 @@ GUEST
 
 qemu_boot() {
 	local kernel=$1 initrd=$2 log=$3 tmo=${4:-$KLPB_QEMU_TIMEOUT} rc=0
-	timeout --foreground -k 5 "$tmo" "$KLPB_QEMU" -m 1G -smp 1 -nographic -no-reboot \
+	timeout --foreground -k 5 "$tmo" "$KLPB_QEMU" -m 1G -smp 1 -nographic -no-reboot -net none \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
 		</dev/null >"$log" 2>&1 || rc=$?
