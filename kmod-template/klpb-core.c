@@ -32,7 +32,16 @@ extern struct klpb_func __klpb_funcs_begin[], __klpb_funcs_end[];
 
 static struct klp_patch *klpb_patch;
 
-/* NULL objname means vmlinux: compare with that in mind */
+/*
+ * NULL objname means vmlinux.  A record spelling out "vmlinux" means the
+ * same; klp_object.name must then be NULL, or the livepatch core would wait
+ * for a module called vmlinux.
+ */
+static const char *klpb_objname(const struct klpb_func *f)
+{
+	return f->objname && strcmp(f->objname, "vmlinux") ? f->objname : NULL;
+}
+
 static bool klpb_same_obj(const char *a, const char *b)
 {
 	if (!a || !b)
@@ -81,7 +90,7 @@ static int klpb_fill_object(struct klp_object *obj, const char *objname,
 	unsigned long n = 0;
 
 	for (f = begin; f < end; f++)
-		if (klpb_same_obj(f->objname, objname))
+		if (klpb_same_obj(klpb_objname(f), objname))
 			n++;
 
 	/* one more, zeroed, as the terminator klp_for_each_func_static wants */
@@ -92,7 +101,7 @@ static int klpb_fill_object(struct klp_object *obj, const char *objname,
 
 	func = obj->funcs;
 	for (f = begin; f < end; f++) {
-		if (!klpb_same_obj(f->objname, objname))
+		if (!klpb_same_obj(klpb_objname(f), objname))
 			continue;
 		func->old_name = f->old_name;
 		func->new_func = f->new_func;
@@ -117,7 +126,7 @@ static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 	/* count distinct objects: an entry is the first of its object ... */
 	for (f = begin; f < end; f++) {
 		for (g = begin; g < f; g++)
-			if (klpb_same_obj(g->objname, f->objname))
+			if (klpb_same_obj(klpb_objname(g), klpb_objname(f)))
 				break;
 		if (g == f)
 			nr_objs++;
@@ -136,11 +145,11 @@ static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 		struct klp_object *obj = &patch->objs[i];
 
 		for (g = begin; g < f; g++)
-			if (klpb_same_obj(g->objname, f->objname))
+			if (klpb_same_obj(klpb_objname(g), klpb_objname(f)))
 				break;
 		if (g != f)
 			continue;
-		ret = klpb_fill_object(obj, f->objname, begin, end);
+		ret = klpb_fill_object(obj, klpb_objname(f), begin, end);
 		if (ret < 0)
 			goto err;
 		pr_debug("object %s: %d function(s)\n",

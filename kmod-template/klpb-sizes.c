@@ -12,7 +12,7 @@
  * such section".
  */
 #include <linux/bug.h>
-#include <linux/extable.h>
+#include <linux/uaccess.h>	/* struct exception_table_entry, via asm/uaccess.h */
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
