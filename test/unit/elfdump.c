@@ -225,17 +225,117 @@ static const char *string_at(size_t symidx, int64_t addend, size_t *max, const c
 	return (char *)sc->data->d_buf + off;
 }
 
+/* instruction start offsets of executable sections, from objdump -d */
+struct insns {
+	uint64_t *start;
+	size_t n;
+};
+static struct insns *insns;
+static int cur_delta; /* insn end - reloc offset for the relocation being printed, 0 = unknown */
+
+static void load_insns(const char *path)
+{
+	char cmd[4200], line[4096];
+	FILE *f;
+	long cur = -1;
+	size_t i;
+	insns = calloc(nsecs, sizeof(*insns));
+	if (strchr(path, '\''))
+		return;
+	snprintf(cmd, sizeof(cmd), "objdump -d -w '%s' 2>/dev/null", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long off;
+		char *p;
+		if (!strncmp(line, "Disassembly of section ", 23)) {
+			p = line + 23;
+			p[strcspn(p, "\n")] = 0;
+			if (*p && p[strlen(p) - 1] == ':')
+				p[strlen(p) - 1] = 0;
+			cur = -1;
+			for (i = 1; i < nsecs; i++)
+				if (secs[i].name && !strcmp(secs[i].name, p) && !insns[i].start &&
+				    (secs[i].sh.sh_flags & SHF_EXECINSTR)) {
+					cur = (long)i;
+					insns[i].start = malloc(sizeof(uint64_t) * (secs[i].sh.sh_size + 1));
+					break;
+				}
+			continue;
+		}
+		if (cur < 0)
+			continue;
+		p = line;
+		while (*p == ' ')
+			p++;
+		if (sscanf(p, "%llx:\t", &off) == 1 && strchr(p, ':') && strchr(p, '\t') &&
+		    strchr(p, ':') < strchr(p, '\t') && insns[cur].n < secs[cur].sh.sh_size)
+			insns[cur].start[insns[cur].n++] = off;
+	}
+	pclose(f);
+}
+
+/* bytes from a relocated field at off to the end of its instruction, 0 if unknown */
+static int insn_delta(size_t shndx, uint64_t off)
+{
+	size_t i;
+	if (!insns || shndx >= nsecs || !insns[shndx].n)
+		return 0;
+	for (i = 0; i < insns[shndx].n; i++)
+		if (insns[shndx].start[i] > off) {
+			uint64_t d = insns[shndx].start[i] - off;
+			return d >= 4 && d <= 12 ? (int)d : 0;
+		}
+	if (secs[shndx].sh.sh_size > off && secs[shndx].sh.sh_size - off >= 4 &&
+	    secs[shndx].sh.sh_size - off <= 12)
+		return (int)(secs[shndx].sh.sh_size - off);
+	return 0;
+}
+
+/*
+ * Offset inside the target section that a relocation designates.  In code, a
+ * PC-relative field is relative to the end of the instruction: the addend is
+ * -4 minus the size of any immediate after the field, so try +4..+8.  In
+ * data ("sym - ."), the addend is exact.
+ */
+static const char *resolve(size_t shndx, int64_t base, unsigned type, int incode, int64_t *offp)
+{
+	int k;
+	const char *n;
+	if (pcrel(type) && incode && cur_delta) {
+		*offp = base + cur_delta;
+		return covering_sym(shndx, base + cur_delta);
+	}
+	if (pcrel(type) && incode) {
+		for (k = 4; k <= 8; k++) {
+			n = covering_sym(shndx, base + k);
+			if (n) {
+				*offp = base + k;
+				return n;
+			}
+		}
+		*offp = base + 4;
+		return NULL;
+	}
+	*offp = base;
+	return covering_sym(shndx, base);
+}
+
+static int cur_incode; /* relocation being printed lives in an executable section */
+
 static void print_ref(size_t symidx, unsigned type, int64_t addend)
 {
 	GElf_Sym *s;
+	int64_t off;
+	const char *n;
 	if (symidx == 0 || symidx >= nsyms) {
 		printf("NONE");
 		return;
 	}
 	s = &syms[symidx];
 	if (GELF_ST_TYPE(s->st_info) == STT_SECTION) {
-		int64_t off = (int64_t)s->st_value + addend + (pcrel(type) ? 4 : 0);
-		const char *n = covering_sym(s->st_shndx, off);
+		n = resolve(s->st_shndx, (int64_t)s->st_value + addend, type, cur_incode, &off);
 		if (n)
 			put_escaped(n, 4096);
 		else {
@@ -243,20 +343,20 @@ static void print_ref(size_t symidx, unsigned type, int64_t addend)
 			put_escaped(sec_name(s->st_shndx), 4096);
 			printf("]%+" PRId64, off);
 		}
-	} else {
-		/* a defined symbol + addend inside some symbol: name that one */
-		if (s->st_shndx != SHN_UNDEF && s->st_shndx < nsecs) {
-			int64_t off = (int64_t)s->st_value + addend + (pcrel(type) ? 4 : 0);
-			const char *n = covering_sym(s->st_shndx, off);
-			if (n) {
-				put_escaped(n, 4096);
-				return;
-			}
-		}
-		put_escaped(symnames[symidx], 4096);
-		if (addend != 0 && !(pcrel(type) && addend == -4))
-			printf("%+" PRId64, addend);
+		return;
 	}
+	/* a defined symbol + addend inside some symbol: name that one */
+	if (s->st_shndx != SHN_UNDEF && s->st_shndx < nsecs &&
+	    GELF_ST_TYPE(s->st_info) != STT_NOTYPE) {
+		n = resolve(s->st_shndx, (int64_t)s->st_value + addend, type, cur_incode, &off);
+		if (n) {
+			put_escaped(n, 4096);
+			return;
+		}
+	}
+	put_escaped(symnames[symidx], 4096);
+	if (addend != 0 && !(pcrel(type) && cur_incode && addend == -4))
+		printf("%+" PRId64, addend);
 }
 
 static void print_symname(size_t symidx)
@@ -511,6 +611,7 @@ int main(int argc, char **argv)
 		       nsyms, firstglobal);
 	}
 
+	load_insns(argv[1]);
 	for (i = 1; i < nsecs; i++) {
 		printf("section name=");
 		put_escaped(secs[i].name, 4096);
@@ -563,12 +664,14 @@ int main(int argc, char **argv)
 			       sym < nsyms ? sym_type_name(GELF_ST_TYPE(syms[sym].st_info)) : "BAD",
 			       sym < nsyms ? bind_name(GELF_ST_BIND(syms[sym].st_info)) : "BAD");
 			put_escaped(sym < nsyms ? sec_name(syms[sym].st_shndx) : "BAD", 4096);
+			cur_incode = rs->sh.sh_info < nsecs && (secs[rs->sh.sh_info].sh.sh_flags & SHF_EXECINSTR);
+			cur_delta = cur_incode ? insn_delta(rs->sh.sh_info, r.r_offset) : 0;
 			printf(" addend=%" PRId64 " ref=", (int64_t)r.r_addend);
 			print_ref(sym, type, r.r_addend);
 			if (sym && sym < nsyms && syms[sym].st_shndx < nsecs &&
 			    (secs[syms[sym].st_shndx].sh.sh_flags & SHF_STRINGS)) {
 				size_t max = 0;
-				const char *str = string_at(sym, r.r_addend + (pcrel(type) ? 4 : 0), &max, NULL);
+				const char *str = string_at(sym, r.r_addend + (pcrel(type) && cur_incode ? (cur_delta ? cur_delta : 4) : 0), &max, NULL);
 				printf(" str=");
 				if (str)
 					put_escaped(str, max);

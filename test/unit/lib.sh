@@ -281,6 +281,7 @@ check_common() {
 
 	# __mcount_loc: exactly one entry per included function, none for others
 	for f in "${all[@]}"; do
+		case $f in *.cold | *.cold.*) continue ;; esac # no fentry in cold parts
 		n=$(count_records "$DUMP" reloc target=__mcount_loc "ref=$f")
 		[ "$n" -eq 1 ] || fail "common: expected 1 __mcount_loc entry for '$f', found $n"
 	done
@@ -292,9 +293,11 @@ check_common() {
 		[ $ok = 1 ] || fail "common: __mcount_loc entry for '$r' which is not an included function"
 	done
 	if [ -n "$(records "$DUMP" section name=__mcount_loc)" ]; then
+		local nf=0
+		for f in "${all[@]}"; do case $f in *.cold | *.cold.*) ;; *) nf=$((nf + 1)) ;; esac; done
 		n=$(records "$DUMP" section name=__mcount_loc | sed -n 's/.* size=\([0-9]*\).*/\1/p')
-		[ "$n" -eq $((8 * ${#all[@]})) ] ||
-			fail "common: __mcount_loc size $n, expected $((8 * ${#all[@]})) (8 per included function)"
+		[ "$n" -eq $((8 * nf)) ] ||
+			fail "common: __mcount_loc size $n, expected $((8 * nf)) (8 per included function)"
 	fi
 
 	# .klp.relocs well-formed
@@ -308,6 +311,8 @@ check_common() {
 		expect_no_record klpreloc 'flags=~[^01]|..+'
 		expect_no_record klpreloc 'type=~R_[0-9]+|R_X86_64_NONE'
 		expect_no_record klpreloc 'name=~NULL|BADPTR|BADSTR.*|""'
+		# assembler-local labels (.LC0, .L123) never reach kallsyms
+		expect_no_record klpreloc 'name=~\.L.*'
 		local bad
 		bad=$(records "$DUMP" klpreloc | grep -v -F ' name_sec=.klp.strings ' || true)
 		[ -z "$bad" ] || { fail "common: klp reloc name not a string in .klp.strings:"; printf '      %s\n' "${bad//$'\n'/$'\n'      }" >>"$C/diag"; }
@@ -351,15 +356,48 @@ check_common() {
 
 # expect_klp_relocs_replace SEC REF [CRIT...] : every relocation of SEC that
 # resolves to REF in PATCHED.o became a .klp.relocs record at the same place
-# (function bytes are copied unchanged), with name=REF and CRIT.
+# (function bytes are copied unchanged), with CRIT, naming REF with the addend
+# relative to REF -- or naming another symbol of the same ORIG section with an
+# addend that designates the same address (accepted, with a note).
 expect_klp_relocs_replace() {
-	local sec=$1 ref=$2 l o n=0
+	local sec=$1 ref=$2 l o n=0 rec sym symtype ap soff vp vo so name a nrec
 	shift 2
+	vp=$(field "$(records "$PATCHED_DUMP" symbol "name=$ref" | head -n 1)" value)
+	vo=$(field "$(records "$ORIG_DUMP" symbol "name=$ref" | head -n 1)" value)
+	so=$(field "$(records "$ORIG_DUMP" symbol "name=$ref" | head -n 1)" shndx)
 	while IFS= read -r l; do
 		[ -n "$l" ] || continue
 		o=$(field "$l" off)
 		n=$((n + 1))
-		expect_record klpreloc "place=$sec+$o" "name=$ref" "$@"
+		rec=$(records "$DUMP" klpreloc "place=$sec+$o" "$@")
+		if [ -z "$rec" ]; then
+			expect_record klpreloc "place=$sec+$o" "name=$ref" "$@"
+			continue
+		fi
+		# wanted addend relative to REF
+		ap=$(field "$l" addend)
+		sym=$(field "$l" sym)
+		symtype=$(field "$l" symtype)
+		if [ "$symtype" = SECTION ]; then
+			soff=$ap
+		else
+			soff=$(($(field "$(records "$PATCHED_DUMP" symbol "name=$sym" | head -n 1)" value) + ap))
+		fi
+		[ -n "$vp" ] && want=$((soff - vp)) || want=$ap
+		name=$(field "$rec" name)
+		a=$(field "$rec" addend)
+		if [ "$name" = "$ref" ]; then
+			[ "$a" = "$want" ] || fail "klp reloc at $sec+$o names $ref with addend $a, expected $want"
+		elif [ -n "$vo" ] && [ -n "$so" ] && [ "$so" != UND ]; then
+			nrec=$(records "$ORIG_DUMP" symbol "name=$name" "shndx=$so" | head -n 1)
+			if [ -n "$nrec" ] && [ $(($(field "$nrec" value) + a)) -eq $((vo + want)) ]; then
+				note "note: klp reloc at $sec+$o names $name$a instead of $ref$want (same ORIG section $so, same address)"
+			else
+				fail "klp reloc at $sec+$o names $name (addend $a), expected $ref (addend $want): $rec"
+			fi
+		else
+			fail "klp reloc at $sec+$o names $name (addend $a), expected $ref (addend $want): $rec"
+		fi
 	done < <(records "$PATCHED_DUMP" reloc "target=$sec" "ref=$ref")
 	[ $n -gt 0 ] || fail "fixture problem: PATCHED.o has no relocation $sec -> $ref"
 	return 0
