@@ -324,6 +324,21 @@ static const char *resolve(size_t shndx, int64_t base, unsigned type, int incode
 
 static int cur_incode; /* relocation being printed lives in an executable section */
 
+/* the bytes at symbol + addend are a printable NUL-terminated string */
+static int is_cstring(size_t symidx, int64_t addend)
+{
+	size_t max = 0, i;
+	const char *str = string_at(symidx, addend, &max, NULL);
+	if (!str || !*str)
+		return 0;
+	for (i = 0; i < max && str[i]; i++)
+		if ((unsigned char)str[i] < 0x20 && str[i] != '\n' && str[i] != '\t')
+			return 0;
+		else if ((unsigned char)str[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 static void print_ref(size_t symidx, unsigned type, int64_t addend)
 {
 	GElf_Sym *s;
@@ -669,7 +684,9 @@ int main(int argc, char **argv)
 			printf(" addend=%" PRId64 " ref=", (int64_t)r.r_addend);
 			print_ref(sym, type, r.r_addend);
 			if (sym && sym < nsyms && syms[sym].st_shndx < nsecs &&
-			    (secs[syms[sym].st_shndx].sh.sh_flags & SHF_STRINGS)) {
+			    ((secs[syms[sym].st_shndx].sh.sh_flags & SHF_STRINGS) ||
+			     (is_cstring(sym, r.r_addend + (pcrel(type) && cur_incode ? (cur_delta ? cur_delta : 4) : 0)) &&
+			      !(secs[syms[sym].st_shndx].sh.sh_flags & SHF_EXECINSTR)))) {
 				size_t max = 0;
 				const char *str = string_at(sym, r.r_addend + (pcrel(type) && cur_incode ? (cur_delta ? cur_delta : 4) : 0), &max, NULL);
 				printf(" str=");
