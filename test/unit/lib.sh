@@ -120,6 +120,7 @@ _dump_out() {
 
 # cdo_raw ARGS... : run create-diff-object with exactly ARGS
 cdo_raw() {
+	# shellcheck disable=SC2034 # read by test/unit/run
 	CDO_RAN=1
 	if [ ! -x "$CDO" ]; then
 		RC=127
