@@ -45,6 +45,7 @@ struct choice {
 struct kobj {
 	char *name;		/* "vmlinux" or the module name */
 	char *path;
+	const char *build;	/* the build dir (original objects) */
 	bool vmlinux;
 	struct elf *elf;	/* loaded on first use */
 	bool load_failed;
@@ -111,6 +112,7 @@ static int read_modules_order(struct symdb *db)
 		m = &db->mods[db->nr_mods++];
 		memset(m, 0, sizeof(*m));
 		m->path = path_join(db->build, line);
+		m->build = db->build;
 		/* KBUILD_MODNAME: file name without .ko, '-' becomes '_' */
 		base = strrchr(line, '/');
 		m->name = xstrdup(base ? base + 1 : line);
@@ -132,6 +134,7 @@ struct symdb *symdb_open(const char *build)
 	db->vmlinux.name = xstrdup("vmlinux");
 	db->vmlinux.path = path_join(build, "vmlinux");
 	db->vmlinux.vmlinux = true;
+	db->vmlinux.build = db->build;
 	if (read_modules_order(db)) {
 		symdb_free(db);
 		return NULL;
@@ -359,9 +362,70 @@ void symdb_need(struct symdb *db, const char *objname, const char *objfile,
 	n->maybe = maybe;
 }
 
+static bool is_plain_local(const struct symbol *sym)
+{
+	return sym->bind == STB_LOCAL && sym->type != STT_SECTION &&
+	       sym->type != STT_FILE && *sym->name;
+}
+
+/*
+ * Several blocks still fit: compare with the original object itself
+ * (BUILD/objfile), which is what the block was linked from.  A block
+ * qualifies if every local it holds is a local of the object (the link may
+ * drop some of the object's locals, never add any); of those, the one sharing
+ * the most names wins if it is the only one.
+ */
+static void filter_by_object(struct kobj *k, const char *objfile, int *cand, int nc)
+{
+	char *path = path_join(k->build, objfile);
+	int j, best = -1, nbest = 0, *score;
+	struct elf *obj;
+	size_t i;
+
+	obj = elf_read(path);
+	free(path);
+	if (!obj)
+		return;		/* elf_read said why; the caller reports ambiguity */
+	score = xzalloc(nc * sizeof(*score));
+	for (i = 0; i < k->elf->nr_symbols; i++) {
+		struct symbol *sym = k->elf->symbols[i], *o;
+		int b = k->block[i];
+
+		if (b < 0 || !is_plain_local(sym))
+			continue;
+		for (j = 0; j < nc; j++) {
+			if (cand[j] != b)
+				continue;
+			for (o = find_symbol(obj, sym->name); o; o = find_symbol_next(o))
+				if (is_plain_local(o))
+					break;
+			if (o)
+				score[j]++;
+			else
+				cand[j] = -1;	/* a local the object does not have */
+		}
+	}
+	for (j = 0; j < nc; j++) {
+		if (cand[j] < 0)
+			continue;
+		if (score[j] > best) {
+			best = score[j];
+			nbest = 0;
+		}
+		if (score[j] == best)
+			nbest++;
+	}
+	for (j = 0; j < nc; j++)
+		if (cand[j] >= 0 && (nbest != 1 || score[j] != best))
+			cand[j] = nbest > 1 && score[j] == best ? cand[j] : -1;
+	free(score);
+	elf_free(obj);
+}
+
 /*
  * The STT_FILE block of objfile in k: the only block with its source name,
- * else the only one holding every local name the records need from objfile.
+ * else the only one holding every local name the records need from objfile,
+ * else the one matching the original object's locals.
  * quiet: report nothing (the caller has another way).
  */
 static int choose_block(struct kobj *k, const char *objfile, bool quiet)
@@ -405,6 +469,14 @@ static int choose_block(struct kobj *k, const char *objfile, bool quiet)
 			b = cand[i];
 			left++;
 		}
+	if (left > 1) {
+		filter_by_object(k, objfile, cand, nc);
+		for (b = -1, left = 0, i = 0; i < (size_t)nc; i++)
+			if (cand[i] >= 0) {
+				b = cand[i];
+				left++;
+			}
+	}
 
 	if (left != 1 && !quiet) {
 		if (!nc)
@@ -414,8 +486,8 @@ static int choose_block(struct kobj *k, const char *objfile, bool quiet)
 			ERROR("%s: %d STT_FILE blocks are named like %s, none holds all the local symbols the patch needs from it",
 			      k->path, nc, objfile);
 		else
-			ERROR("%s: %d STT_FILE blocks are named like %s and hold all the local symbols the patch needs from it: ambiguous",
-			      k->path, left, objfile);
+			ERROR("%s: %d STT_FILE blocks are named like %s, hold all the local symbols the patch needs from it and match %s/%s equally: ambiguous",
+			      k->path, left, objfile, k->build, objfile);
 	}
 	if (left != 1)
 		b = -1;
@@ -506,7 +578,8 @@ static struct symbol *find_target(struct kobj *k, const struct symreq *req,
 	int b;
 
 	if (!n) {
-		ERROR("%s: symbol '%s' not found", k->path, req->name);
+		ERROR("%s: symbol '%s'%s%s not found", k->path, req->name,
+		      req->objfile ? " of " : "", req->objfile ? req->objfile : "");
 		return NULL;
 	}
 	if (req->local) {
