@@ -60,8 +60,17 @@ struct kobj {
 	size_t nr_choices;
 };
 
+/* a request already answered (many relocations share a symbol) */
+struct memo {
+	struct symreq req;	/* strings owned */
+	struct symres res;
+	int ret;
+};
+
 struct symdb {
 	char *build;
+	struct memo *memo;
+	size_t nr_memo;
 	struct kobj vmlinux;
 	struct kobj *mods;	/* in modules.order order */
 	size_t nr_mods;
@@ -170,6 +179,12 @@ void symdb_free(struct symdb *db)
 	if (!db)
 		return;
 	kobj_free(&db->vmlinux);
+	for (i = 0; i < db->nr_memo; i++) {
+		free((char *)db->memo[i].req.name);
+		free((char *)db->memo[i].req.objname);
+		free((char *)db->memo[i].req.objfile);
+	}
+	free(db->memo);
 	for (i = 0; i < db->nr_mods; i++)
 		kobj_free(&db->mods[i]);
 	free(db->mods);
@@ -664,7 +679,48 @@ static int compute_sympos(struct kobj *k, struct symbol *sym, struct symbol **ca
 	return 0;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+static struct memo *memo_find(struct symdb *db, const struct symreq *req)
+{
+	size_t i;
+
+	for (i = 0; i < db->nr_memo; i++) {
+		struct memo *m = &db->memo[i];
+
+		if (m->req.local == req->local && m->req.func == req->func &&
+		    str_eq(m->req.name, req->name) && str_eq(m->req.objname, req->objname) &&
+		    str_eq(m->req.objfile, req->objfile))
+			return m;
+	}
+	return NULL;
+}
+
+static int resolve(struct symdb *db, const struct symreq *req, struct symres *res);
+
+/* Answer each distinct request once: one message per unresolvable symbol. */
 int symdb_resolve(struct symdb *db, const struct symreq *req, struct symres *res)
+{
+	struct memo *m = memo_find(db, req);
+
+	if (!m) {
+		db->memo = xrealloc(db->memo, (db->nr_memo + 1) * sizeof(*db->memo));
+		m = &db->memo[db->nr_memo++];
+		memset(m, 0, sizeof(*m));
+		m->ret = resolve(db, req, &m->res);
+		m->req = *req;
+		m->req.name = xstrdup(req->name);
+		m->req.objname = req->objname ? xstrdup(req->objname) : NULL;
+		m->req.objfile = req->objfile ? xstrdup(req->objfile) : NULL;
+	}
+	*res = m->res;
+	return m->ret;
+}
+
+static int resolve(struct symdb *db, const struct symreq *req, struct symres *res)
 {
 	struct symbol **cand, *sym;
 	struct kobj *k;
