@@ -39,7 +39,10 @@ struct need {
 /* block chosen for an object file (cached) */
 struct choice {
 	char *objfile;
-	int block;		/* -1: none could be chosen (error reported) */
+	int block;		/* -1: none could be chosen */
+	int nr_named;		/* blocks named like objfile */
+	int nr_left;		/* of those, fitting */
+	bool reported;
 };
 
 struct kobj {
@@ -446,13 +449,13 @@ static void filter_by_object(struct kobj *k, const char *objfile, int *cand, int
 static int choose_block(struct kobj *k, const char *objfile, bool quiet)
 {
 	int *cand = NULL, nc = 0, b, left;
+	struct choice *c;
 	size_t i;
 
 	for (i = 0; i < k->nr_choices; i++)
 		if (!strcmp(k->choices[i].objfile, objfile)) {
-			if (k->choices[i].block < 0 && !quiet)
-				break;	/* report again, for this record */
-			return k->choices[i].block;
+			c = &k->choices[i];
+			goto report;
 		}
 
 	for (b = 0; b < (int)k->nr_blocks; b++)
@@ -492,26 +495,30 @@ static int choose_block(struct kobj *k, const char *objfile, bool quiet)
 				left++;
 			}
 	}
-
-	if (left != 1 && !quiet) {
-		if (!nc)
-			ERROR("%s: no STT_FILE symbol for %s: cannot attribute its local symbols",
-			      k->path, objfile);
-		else if (!left)
-			ERROR("%s: %d STT_FILE blocks are named like %s, none holds all the local symbols the patch needs from it",
-			      k->path, nc, objfile);
-		else
-			ERROR("%s: %d STT_FILE blocks are named like %s, hold all the local symbols the patch needs from it and match %s/%s equally: ambiguous",
-			      k->path, left, objfile, k->build, objfile);
-	}
-	if (left != 1)
-		b = -1;
 	free(cand);
 
 	k->choices = xrealloc(k->choices, (k->nr_choices + 1) * sizeof(*k->choices));
-	k->choices[k->nr_choices].objfile = xstrdup(objfile);
-	k->choices[k->nr_choices++].block = b;
-	return b;
+	c = &k->choices[k->nr_choices++];
+	memset(c, 0, sizeof(*c));
+	c->objfile = xstrdup(objfile);
+	c->block = left == 1 ? b : -1;
+	c->nr_named = nc;
+	c->nr_left = left;
+report:
+	/* once per object file, not once per symbol */
+	if (c->block < 0 && !quiet && !c->reported) {
+		c->reported = true;
+		if (!c->nr_named)
+			ERROR("%s: no STT_FILE symbol for %s: cannot attribute its local symbols",
+			      k->path, objfile);
+		else if (!c->nr_left)
+			ERROR("%s: %d STT_FILE blocks are named like %s, none holds all the local symbols the patch needs from it",
+			      k->path, c->nr_named, objfile);
+		else
+			ERROR("%s: %d STT_FILE blocks are named like %s, hold all the local symbols the patch needs from it and match %s/%s equally: ambiguous",
+			      k->path, c->nr_left, objfile, k->build, objfile);
+	}
+	return c->block;
 }
 
 /* ---- resolving ---------------------------------------------------------- */
