@@ -161,6 +161,12 @@ static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs
 		return -1;
 	if (check_names(elf, res.objname, rec->old_name))
 		return -1;
+	/* klpb-core passes the string on as klp_object.name: it must be exact */
+	if (rec->objname && strcmp(rec->objname, res.objname)) {
+		ERROR("%s: function %s: object name '%s' must be spelled '%s' (the name the kernel gives the module)",
+		      elf->path, rec->old_name, rec->objname, res.objname);
+		return -1;
+	}
 	elf_write_word(elf, funcs->data + rec->offset + KLPB_FUNC_SYMPOS * ps, ps,
 		       res.sympos);
 	return 0;

@@ -232,6 +232,15 @@ static int kobj_load(struct kobj *k)
 	return 0;
 }
 
+/* module names compare like the kernel's: '-' and '_' are the same */
+static bool modname_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return false;
+	return *a == *b;
+}
+
 static struct kobj *find_kobj(struct symdb *db, const char *objname)
 {
 	size_t i;
@@ -239,7 +248,7 @@ static struct kobj *find_kobj(struct symdb *db, const char *objname)
 	if (!strcmp(objname, "vmlinux"))
 		return &db->vmlinux;
 	for (i = 0; i < db->nr_mods; i++)
-		if (!strcmp(db->mods[i].name, objname))
+		if (modname_eq(db->mods[i].name, objname))
 			return &db->mods[i];
 	return NULL;
 }
