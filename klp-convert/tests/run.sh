@@ -1,0 +1,189 @@
+#!/bin/bash
+# klp-convert tests on hand-made patch objects (fixtures/*.c compiled against
+# the cached test kernel, records added by mkrecs), independent of
+# create-diff-object and of the driver.
+#
+#   klp-convert/tests/run.sh [--boot]
+#
+# Needs the test kernel build (test/lib/kernel.sh, KLPB_TEST_BUILD) and a
+# built klp-convert; skips (exit 0) without the build.  --boot also loads the
+# result under QEMU (test/lib/qemu.sh) and compares the addresses the
+# livepatch core resolved with the guest's /proc/kallsyms.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+B=${KLPB_TEST_BUILD:-${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/test/x86_64-6.1/build}
+KC=$REPO/klp-convert/klp-convert
+BOOT=0
+[[ ${1:-} == --boot ]] && BOOT=1
+
+if [[ ! -f $B/vmlinux || ! -f $B/System.map || ! -f $B/kernel/configs.ko ]]; then
+	echo "SKIP: no test kernel build in $B (test/lib/kernel.sh)"
+	exit 0
+fi
+[[ -x $KC ]] || { echo "FAIL: $KC not built (make)"; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/klp-convert-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+NFAIL=0
+ok() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; NFAIL=$((NFAIL + 1)); }
+check() { # DESCRIPTION CMD...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+
+# ---- helpers
+gcc -std=gnu11 -O1 -g -iquote "$REPO/lib" -iquote "$REPO/arch" -iquote "$REPO/kmod-template" \
+	-o "$T/mkrecs" "$HERE/mkrecs.c" "$REPO/lib/libklpb.a" -lelf
+
+mkdir "$T/obj"
+cp "$HERE"/fixtures/*.c "$REPO/kmod-template/klpb-meta.h" "$T/obj/"
+: >"$T/obj/Kbuild"
+make -s -C "$B" M="$T/obj" vmlinux.o configs.o errors.o >"$T/obj.log" 2>&1 ||
+	{ cat "$T/obj.log"; echo "FAIL: compiling the fixtures"; exit 1; }
+
+# Expected sympos of local NAME of the STT_FILE block FILE.c: its position
+# among the same-named lines of System.map (address order, like kallsyms).
+vmlinux_addr() { # NAME FILE.c
+	readelf -sW "$B/vmlinux" | awk -v n="$1" -v f="$2" '$4 == "FILE" { cur = $8 } $8 == n && cur == f { print $2 }'
+}
+exp_pos() { # NAME FILE.c
+	local addr i
+	local -a all
+	addr=$(vmlinux_addr "$1" "$2")
+	[[ -n $addr && $(wc -l <<<"$addr") -eq 1 ]] || { echo "?"; return; }
+	mapfile -t all < <(awk -v n="$1" '$3 == n { print $1 }' "$B/System.map")
+	if [[ ${#all[@]} -eq 1 ]]; then echo 0; return; fi
+	for i in "${!all[@]}"; do
+		[[ ${all[$i]} == "$addr" ]] && { echo $((i + 1)); return; }
+	done
+	echo "?"
+}
+
+# ---- 1. a module patching vmlinux and configs.ko
+cd "$T/obj"
+"$T/mkrecs" vmlinux.o d_vmlinux.o 'saved_command_line:::0' \
+	'type_show:vmlinux:kernel/reboot.o:1' 'set_root:vmlinux:kernel/ucount.o:1'
+"$T/mkrecs" configs.o d_configs.o 'kernel_config_data:configs:kernel/configs.o:0' \
+	'kernel_config_data_end:::0'
+mkdir "$T/kmod"
+cp "$REPO"/kmod-template/{klpb-begin.c,klpb-core.c,klpb-end.c,klpb-meta.h} d_vmlinux.o d_configs.o "$T/kmod/"
+sed -e 's/@NAME@/klpb_ct/g' -e 's/@OBJS@/d_vmlinux.o d_configs.o/' -e 's/@REPLACE@/1/' \
+	"$REPO/kmod-template/Kbuild.in" >"$T/kmod/Kbuild"
+make -s -C "$B" M="$T/kmod" modules >"$T/kmod.log" 2>&1 ||
+	{ cat "$T/kmod.log"; echo "FAIL: linking the module"; exit 1; }
+check "modpost: only the expected warnings" \
+	bash -c "! grep -i -e error -e warning '$T/kmod.log' | grep -v -e 'non-allocatable section' -e 'Did you forget' -e 'Note that' -e 'section definitions'"
+
+check "klp-convert succeeds" "$KC" --kernel-build "$B" "$T/kmod/klpb_ct.ko" "$T/out.ko"
+readelf -SW "$T/out.ko" >"$T/sections"
+readelf -sW "$T/out.ko" >"$T/symbols"
+readelf -rW "$T/out.ko" >"$T/relocs"
+check "record sections removed" bash -c "! grep -E '\\.klp\\.(relocs|strings)' '$T/sections'"
+check ".klp.rela.vmlinux..text: SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH" \
+	grep -qE '\.klp\.rela\.vmlinux\.\.text +RELA .* AIo ' "$T/sections"
+check ".klp.rela.configs..text: SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH" \
+	grep -qE '\.klp\.rela\.configs\.\.text +RELA .* AIo ' "$T/sections"
+# sh_info: the section the relocations patch
+info=$(awk '$2 == ".klp.rela.vmlinux..text" { print $(NF-1) }' "$T/sections")
+check ".klp.rela.vmlinux..text sh_info is .text" \
+	grep -qE "^ *\[ *$info\] \.text " "$T/sections"
+p_type=$(exp_pos type_show reboot.c)
+p_root=$(exp_pos set_root ucount.c)
+for s in "vmlinux.saved_command_line,0" "vmlinux.type_show,$p_type" "vmlinux.set_root,$p_root" \
+	 "configs.kernel_config_data,0" "configs.kernel_config_data_end,0"; do
+	check "symbol .klp.sym.$s (SHN_LIVEPATCH)" grep -qE "GLOBAL DEFAULT OS \[0xff20\] \.klp\.sym\.$s\$" "$T/symbols"
+done
+check "saved_command_line: 2 relocations share one symbol" \
+	test "$(grep -c 'klp.sym.vmlinux.saved_command_line,0' "$T/relocs")" -eq 2
+objcopy -O binary --only-section=.klp.funcs "$T/out.ko" "$T/funcs.bin"
+check ".klp.funcs: sympos 0 for both functions" \
+	test "$(od -v -An -tu8 -w48 "$T/funcs.bin" | awk '{ print $4 }' | tr '\n' ' ')" = "0 0 "
+
+# 6.12 spells modules.order lines path/x.o
+mkdir -p "$T/b612/kernel"
+ln -s "$B/vmlinux" "$T/b612/vmlinux"
+ln -s "$B/kernel/configs.ko" "$T/b612/kernel/configs.ko"
+echo kernel/configs.o >"$T/b612/modules.order"
+check "modules.order with .o lines (6.12)" \
+	bash -c "'$KC' --kernel-build '$T/b612' '$T/kmod/klpb_ct.ko' '$T/out612.ko' && cmp -s '$T/out.ko' '$T/out612.ko'"
+
+# ---- 2. what must be refused or disambiguated
+conv_err() { # DESCRIPTION EXPECTED-MESSAGE SPEC...
+	local d=$1 msg=$2
+	shift 2
+	"$T/mkrecs" errors.o "$T/e.o" "$@" 2>"$T/e.log" || { fail "$d: mkrecs"; return; }
+	if "$KC" --kernel-build "$B" "$T/e.o" "$T/e-out.o" 2>"$T/e.log"; then
+		fail "$d: klp-convert succeeded"
+	elif grep -qF -- "$msg" "$T/e.log"; then
+		ok "$d"
+	else
+		fail "$d: got: $(cat "$T/e.log")"
+	fi
+}
+conv_err "unknown global" "global symbol 'klpb_nosuch_symbol' not found" 'klpb_nosuch_symbol:::0'
+conv_err "local of an object without STT_FILE" "no STT_FILE symbol for kernel/nosuch.o" \
+	'type_show:vmlinux:kernel/nosuch.o:1'
+conv_err "local missing from its object" "symbol 'klpb_nosuch_symbol' of kernel/reboot.o not found" \
+	'klpb_nosuch_symbol:vmlinux:kernel/reboot.o:1'
+conv_err "module symbol in .init.text" "which the module drops after init" \
+	'ikconfig_init:configs:kernel/configs.o:1'
+conv_err "module relocation without a function of that module" "the patch changes no function of configs" \
+	'ikconfig_cleanup:configs:kernel/configs.o:1'
+conv_err "unknown module" "module nosuchmod not found in modules.order" \
+	'edge_show:nosuchmod:kernel/x.o:1'
+# several core.c blocks hold edge_show: the original object decides
+for f in intel amd; do
+	"$T/mkrecs" errors.o "$T/e.o" "edge_show:vmlinux:arch/x86/events/$f/core.o:1"
+	if "$KC" --kernel-build "$B" "$T/e.o" "$T/e-out.o" 2>"$T/e.log"; then
+		pos=$(readelf -sW "$T/e-out.o" | grep -o 'klp\.sym\.vmlinux\.edge_show,[0-9]*' | cut -d, -f2)
+		addr=$(awk '$3 == "edge_show" { print $1 }' "$B/System.map" | sed -n "${pos}p")
+		# the chosen address must lie in the block that holds this object's locals
+		blk=$(readelf -sW "$B/vmlinux" | awk -v a="$addr" '$4 == "FILE" { n++ } $2 == a && $8 == "edge_show" { print n }')
+		if readelf -sW "$B/vmlinux" | awk -v b="$blk" '$4 == "FILE" { n++ } n == b && $5 == "LOCAL" && ($4 == "FUNC" || $4 == "OBJECT") { print $8 }' |
+			sort -u >"$T/blk" && [[ -s $T/blk ]] && readelf -sW "$B/arch/x86/events/$f/core.o" | awk '$5 == "LOCAL" && ($4 == "FUNC" || $4 == "OBJECT") { print $8 }' |
+			sort -u >"$T/objlocals" && [[ -z $(comm -23 "$T/blk" "$T/objlocals") ]]; then
+			ok "edge_show of arch/x86/events/$f/core.o -> position $pos"
+		else
+			fail "edge_show of arch/x86/events/$f/core.o -> position $pos: wrong block"
+		fi
+	else
+		fail "edge_show of arch/x86/events/$f/core.o: $(cat "$T/e.log")"
+	fi
+done
+
+# ---- 3. boot: the kernel resolves what klp-convert wrote
+if [[ $BOOT -eq 1 ]]; then
+	# shellcheck source=../../test/lib/kernel.sh
+	source "$REPO/test/lib/kernel.sh"
+	# shellcheck source=../../test/lib/qemu.sh
+	source "$REPO/test/lib/qemu.sh"
+	cat >"$T/guest.sh" <<'EOF'
+klp_insmod /klpb/out.ko; echo "insmod=$?"
+cat /proc/cmdline
+insmod /klpb/configs.ko; echo "insmod-configs=$?"
+cat /proc/config.gz
+grep -w kernel_config_data /proc/kallsyms
+klp_disable klpb_ct; echo "disable=$?"
+rmmod klpb_ct; echo "rmmod=$?"
+EOF
+	export BATS_TEST_TMPDIR=$T/qemu
+	mkdir -p "$BATS_TEST_TMPDIR"
+	if qemu_test "$T/guest.sh" "$T/out.ko" "$B/kernel/configs.ko"; then
+		out=$(qemu_guest_out "$QEMU_LOG")
+		check "guest: insmod, late module patch, disable, rmmod" \
+			bash -c "grep -q insmod=0 <<<'$out' && grep -q insmod-configs=0 <<<'$out' && grep -q disable=0 <<<'$out' && grep -q rmmod=0 <<<'$out'"
+		check "guest: type_show of kernel/reboot.o resolved" grep -q "type_show $(vmlinux_addr type_show reboot.c)" <<<"$out"
+		check "guest: set_root of kernel/ucount.o resolved" grep -q "set_root $(vmlinux_addr set_root ucount.c)" <<<"$out"
+		kcd=$(awk '$2 == "r" && $3 == "kernel_config_data" { print $1 }' <<<"$out" | head -1)
+		check "guest: kernel_config_data of configs resolved" grep -q "klpb-configs $kcd " <<<"$out"
+		check "guest: dmesg clean" qemu_dmesg_clean "$QEMU_LOG"
+	else
+		fail "guest did not finish"
+	fi
+fi
+
+echo "$NFAIL failure(s)"
+[[ $NFAIL -eq 0 ]]
