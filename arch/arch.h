@@ -49,7 +49,7 @@ struct arch {
 	 */
 	int64_t (*reloc_target_offset)(const struct reloc *r);
 
-	/* a direct call/branch (its target may be the new copy of a function) */
+	/* a direct call or branch (it may go to the new copy of a function) */
 	bool (*is_call_reloc)(const struct reloc *r);
 
 	/* a PC-relative relocation (place-dependent) */

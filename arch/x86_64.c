@@ -55,16 +55,23 @@ static int64_t x86_reloc_target_offset(const struct reloc *r)
 	return r->addend;
 }
 
-/* call rel32 (e8) or jmp rel32 (e9): the opcode byte precedes the field */
+/*
+ * Branches: call rel32 (e8), jmp rel32 (e9), jcc rel32 (0f 80..8f); the
+ * opcode precedes the field.  A RIP-relative operand is preceded by a ModRM
+ * byte (mod 00, r/m 101), which never takes these values.
+ */
 static bool x86_is_call(const struct reloc *r)
 {
 	const struct section *sec = r->rsec->base;
+	const unsigned char *d = sec->data;
 
 	if (r->type != R_X86_64_PLT32 && r->type != R_X86_64_PC32)
 		return false;
-	if (!sec->data || r->offset < 1 || r->offset > sec->size)
+	if (!d || r->offset < 1 || r->offset > sec->size)
 		return false;
-	return sec->data[r->offset - 1] == 0xe8 || sec->data[r->offset - 1] == 0xe9;
+	if (d[r->offset - 1] == 0xe8 || d[r->offset - 1] == 0xe9)
+		return true;
+	return r->offset >= 2 && d[r->offset - 2] == 0x0f && (d[r->offset - 1] & 0xf0) == 0x80;
 }
 
 /*

@@ -93,6 +93,7 @@ const char *symvers_owner(const struct symvers *sv, const char *name);
 int sizes_lookup(const struct cdo *cdo, const char *name, uint64_t *size);
 
 /* name helpers */
+struct symbol *cold_parent(const struct symbol *sym);
 const char *strip_suffix_number(const char *name, char *buf, size_t len);
 
 #endif

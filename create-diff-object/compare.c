@@ -180,6 +180,16 @@ int compare(struct cdo *cdo)
 		p->twin->status = p->status = symbol_equal(cdo, p->twin, p) ? SAME : CHANGED;
 	}
 
+	/* a changed .cold part changes its parent (they are patched together) */
+	for (i = 1; i < pe->nr_symbols; i++) {
+		struct symbol *p = pe->symbols[i], *parent = cold_parent(p);
+
+		if (parent && p->status != SAME && parent->status == SAME) {
+			parent->status = CHANGED;
+			INFO("%s: %s changed: its part %s changed", pe->path, parent->name, p->name);
+		}
+	}
+
 	/* a changed constant table changes every function that reads it */
 	do {
 		again = false;

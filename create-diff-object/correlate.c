@@ -31,6 +31,25 @@ const char *strip_suffix_number(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * GCC moves unlikely paths of foo() into "foo.cold" (or "foo.cold.N"): not a
+ * function of its own, but a part of its parent, patched with it.
+ */
+struct symbol *cold_parent(const struct symbol *sym)
+{
+	const char *p = strstr(sym->name, ".cold");
+	char buf[512];
+	struct symbol *parent;
+
+	if (!p || sym->type != STT_FUNC || (p[5] && p[5] != '.'))
+		return NULL;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(p - sym->name), sym->name);
+	for (parent = find_symbol(sym->elf, buf); parent; parent = find_symbol_next(parent))
+		if (parent->type == STT_FUNC && parent->sec)
+			return parent;
+	return NULL;
+}
+
 /* The one function or object symbol that a section exists for, if any. */
 struct symbol *section_owner(const struct section *sec)
 {
@@ -240,27 +259,33 @@ void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target 
 {
 	struct symbol *sym = r->sym, *cover;
 	struct section *sec = sym->sec;
-	int64_t off;
+	int64_t off, base;
 
 	memset(t, 0, sizeof(*t));
-	if (sym->type != STT_SECTION || !sec) {
+	if (!sec || sym->type == STT_FUNC || sym->type == STT_OBJECT ||
+	    (sym->type != STT_SECTION && sym->type != STT_NOTYPE)) {
 		t->kind = T_SYMBOL;
 		t->sym = sym;
 		t->addend = r->addend;
 		return;
 	}
-	off = cdo->arch->reloc_target_offset(r);
+	/*
+	 * Section symbols, and assembler labels kept in the symbol table
+	 * (".LC0" in mergeable string sections): section-relative.
+	 */
+	base = sym->type == STT_SECTION ? 0 : (int64_t)sym->offset;
+	off = cdo->arch->reloc_target_offset(r) + base;
 	cover = section_owner(sec);
 	if (!cover && off >= 0)
 		cover = find_func_containing(sec, off);
 	if (cover && (cover->type == STT_FUNC || cover->type == STT_OBJECT)) {
 		t->kind = T_SYMBOL;
 		t->sym = cover;
-		t->addend = r->addend - (int64_t)cover->offset;
+		t->addend = r->addend + base - (int64_t)cover->offset;
 		return;
 	}
 	t->sec = sec;
-	t->addend = r->addend;
+	t->addend = r->addend + base;
 	if ((sec->sh.sh_flags & SHF_STRINGS) && off >= 0 && (uint64_t)off < sec->size) {
 		t->kind = T_STRING;
 		t->offset = off;

@@ -33,6 +33,28 @@ static bool is_patchable_text(const char *name)
 	       !strcmp(name, ".cpuidle.text") || !strcmp(name, ".lock.text");
 }
 
+/*
+ * A livepatch redirects a function at its ftrace call, which the compiler
+ * puts within the first instructions (after ENDBR or the ppc64 global entry).
+ */
+#define FTRACE_SITE_WINDOW 16
+
+static bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
+{
+	const struct section *rsec = func->sec->rela;
+	size_t i;
+
+	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+
+		if (r->offset < func->offset || r->offset >= func->offset + FTRACE_SITE_WINDOW)
+			continue;
+		if (!strcmp(r->sym->name, cdo->arch->fentry_name))
+			return true;
+	}
+	return false;
+}
+
 int include_changes(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched;
@@ -50,6 +72,8 @@ int include_changes(struct cdo *cdo)
 			continue;
 
 		if (p->type == STT_FUNC) {
+			if (cold_parent(p))
+				continue;	/* copied along with its parent */
 			if (is_init_section(secname)) {
 				if (p->status == NEW)
 					continue;	/* never runs after boot: harmless */
@@ -62,6 +86,13 @@ int include_changes(struct cdo *cdo)
 			if (!is_patchable_text(secname)) {
 				ERROR_SYM(p, "changed function in section %s cannot be livepatched "
 					  "(no ftrace site); hint: patch its callers instead", secname);
+				errors++;
+				continue;
+			}
+			if (p->status == CHANGED && !has_ftrace_site(cdo, p)) {
+				ERROR_SYM(p, "changed function has no ftrace call (notrace or inlined "
+					  "everywhere), so a livepatch cannot redirect it; hint: patch "
+					  "the functions that call it");
 				errors++;
 				continue;
 			}

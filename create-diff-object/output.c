@@ -138,8 +138,12 @@ static bool range_has_relocs(const struct symbol *sym)
 /* Should a referenced symbol be copied into the patch rather than referenced? */
 static bool should_copy(const struct symbol *sym)
 {
+	struct symbol *parent = cold_parent(sym);
+
 	if (sym->include || sym->status == NEW)
 		return true;
+	if (parent && parent->include)
+		return true;	/* the part of an included function */
 	if (sym->type != STT_OBJECT)
 		return false;
 	if (sym->sec->sh.sh_flags & SHF_WRITE)
@@ -226,7 +230,7 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			 * references into the middle go to the new copy.
 			 */
 			int64_t within = t.addend + (arch->reloc_target_offset(r) - r->addend);
-			bool keep_original = s->status == CHANGED && s->type == STT_FUNC &&
+			bool keep_original = s->status == CHANGED && s->type == STT_FUNC && !cold_parent(s) &&
 				is_text_section(from) && !arch->is_call_reloc(r) &&
 				within == 0;
 
