@@ -143,3 +143,35 @@ GUEST
 	[[ $(guest_after removed) == "original $size" ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+@test "several patches apply in order (01 then 11 on top of it)" {
+	klpb t_two "$PATCHDIR/01-cmdline-one-function.patch" "$PATCHDIR/11-cmdline-on-top-of-01.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_two 'cat /proc/cmdline'
+	[[ $(guest_after after) == *console=ttyS0*" klpb_second_patch" ]]
+	[[ $(guest_after disabled) != *klpb_* ]]
+}
+
+@test "--no-replace keeps earlier patches; the default replaces them" {
+	klpb t_a --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -eq 0 ]
+	klpb t_b --no-replace "$PATCHDIR/03-version-new-function.patch"
+	[ "$status" -eq 0 ]
+	klpb t_c "$PATCHDIR/02-meminfo-static-helper.patch"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { echo "$(grep -c klpb_one_function /proc/cmdline) $(grep -c klpb_new_function /proc/version) $(grep -c KlpbHelper /proc/meminfo)"; }
+klp_insmod /klpb/t_a.ko; klp_insmod /klpb/t_b.ko
+mark both; check
+klp_insmod /klpb/t_c.ko
+mark replaced; check
+mark livepatches; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR"/out/t_{a,b,c}.ko
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after both) == "1 1 0" ]]
+	[[ $(guest_after replaced) == "0 0 1" ]]
+	[[ $(guest_after livepatches) == "t_c " ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
