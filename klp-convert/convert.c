@@ -129,10 +129,23 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
 		return -1;
 	}
+	/* the loader skips relocations of sections it does not load */
+	if (!(rec->sec->sh.sh_flags & SHF_ALLOC)) {
+		ERROR("%s: %s+0x%llx: relocation for %s in a section that is not loaded",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
+		return -1;
+	}
 	if (symdb_resolve(db, &req, &res))
 		return -1;
 	if (check_names(elf, res.objname, rec->name))
 		return -1;
+	/* a module's relocations may be applied long after init memory is gone */
+	if (strcmp(res.objname, "vmlinux") && str_starts(rec->sec->name, ".init")) {
+		ERROR("%s: %s+0x%llx: relocation for %s of module %s in an init section, which is freed before the module may load",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name,
+		      res.objname);
+		return -1;
+	}
 
 	rsec = klp_rela_section(elf, res.objname, rec->sec);
 	if (!rsec)
