@@ -265,6 +265,15 @@ static bool vmlinux_visible(const struct symbol *sym)
 		"__ARMV5PILongThunk_", "__ARMV7PILongThunk_", "__ThumbV7PILongThunk_",
 		"__LA25Thunk_", "__microLA25Thunk_", "__kcfi_typeid_",
 	};
+	static const char *const names[] = {
+		/* scripts/mksysmap */
+		"L0",
+		/* scripts/kallsyms.c: its own tables, which vary between passes */
+		"kallsyms_addresses", "kallsyms_offsets", "kallsyms_relative_base",
+		"kallsyms_num_syms", "kallsyms_names", "kallsyms_markers",
+		"kallsyms_token_table", "kallsyms_token_index", "kallsyms_seqs_of_names",
+		"_SDA_BASE_", "_SDA2_BASE_",
+	};
 	size_t i;
 
 	/* undefined, absolute ('a'/'A') and common symbols are dropped */
@@ -276,8 +285,9 @@ static bool vmlinux_visible(const struct symbol *sym)
 	for (i = 0; i < ARRAY_SIZE(prefixes); i++)
 		if (str_starts(sym->name, prefixes[i]))
 			return false;
-	if (!strcmp(sym->name, "L0") || str_starts(sym->name, "kallsyms_"))
-		return false;
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(sym->name, names[i]))
+			return false;
 	return true;
 }
 
@@ -667,6 +677,12 @@ static int compute_sympos(struct kobj *k, struct symbol *sym, struct symbol **ca
 
 	pos_full = position(cand, n, sym);
 	if (k->vmlinux) {
+		/* kallsyms still lists them, but the memory is gone after boot */
+		if (str_starts(sym->sec->name, ".init")) {
+			ERROR("%s: symbol '%s' is in section %s, which is freed after boot",
+			      k->path, sym->name, sym->sec->name);
+			return -1;
+		}
 		*sympos = n == 1 ? 0 : pos_full;
 		return 0;
 	}

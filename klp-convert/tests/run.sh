@@ -134,6 +134,10 @@ conv_err "module relocation without a function of that module" "the patch change
 	'ikconfig_cleanup:configs:kernel/configs.o:1'
 conv_err "unknown module" "module nosuchmod not found in modules.order" \
 	'edge_show:nosuchmod:kernel/x.o:1'
+conv_err "vmlinux symbol in .init.text" "which is freed after boot" 'start_kernel:::0'
+"$T/mkrecs" errors.o "$T/e.o" 'kallsyms_lookup_name:::0'
+check "kallsyms_lookup_name (a kallsyms_ name kallsyms keeps) resolves" \
+	bash -c "'$KC' --kernel-build '$B' '$T/e.o' '$T/e-out.o' && readelf -sW '$T/e-out.o' | grep -q 'klp.sym.vmlinux.kallsyms_lookup_name,0'"
 # several core.c blocks hold edge_show: the original object decides
 for f in intel amd; do
 	"$T/mkrecs" errors.o "$T/e.o" "edge_show:vmlinux:arch/x86/events/$f/core.o:1"
