@@ -567,7 +567,7 @@ static bool kobj_has(struct kobj *k, const struct symreq *req)
 	struct symbol **cand;
 	size_t n, i, count = 0;
 
-	if (kobj_load(k))
+	if (kobj_load(k) || (req->local && !req->objfile))
 		return false;
 	cand = candidates(k, req->name, &n);
 	for (i = 0; i < n; i++) {
@@ -606,7 +606,8 @@ static struct kobj *find_owner(struct symdb *db, const struct symreq *req)
 	if (!nfound)
 		ERROR("%s: %s symbol '%s'%s%s not found in vmlinux or in any module of modules.order",
 		      db->build, req->local ? "local" : "global", req->name,
-		      req->local ? " of " : "", req->local ? req->objfile : "");
+		      req->local ? " of " : "",
+		      req->local ? (req->objfile ? req->objfile : "(no object given)") : "");
 	return nfound == 1 ? found : NULL;
 }
 
