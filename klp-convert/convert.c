@@ -83,17 +83,20 @@ static struct symbol *klp_symbol(struct elf *elf, const struct symres *res,
 	return sym;
 }
 
-/* The kernel's parser: ".klp.sym.%55[^.].%511[^,],%lu" */
+/*
+ * The kernel's parser, ".klp.sym.%55[^.].%511[^,],%lu", would silently cut
+ * longer names (objname NULL: check the symbol name only).
+ */
 static int check_names(const struct elf *elf, const char *objname, const char *name)
 {
-	if (strlen(objname) > KLPB_OBJNAME_MAX || strchr(objname, '.')) {
-		ERROR("%s: object name '%s' (of symbol %s) is longer than %d characters or contains '.'",
-		      elf->path, objname, name, KLPB_OBJNAME_MAX);
+	if (strlen(name) > KLPB_SYMNAME_MAX || strchr(name, ',')) {
+		ERROR("%s: symbol name '%.40s...' (%zu characters) is longer than %d characters or contains ','",
+		      elf->path, name, strlen(name), KLPB_SYMNAME_MAX);
 		return -1;
 	}
-	if (strlen(name) > KLPB_SYMNAME_MAX || strchr(name, ',')) {
-		ERROR("%s: symbol name '%.40s...' is longer than %d characters or contains ','",
-		      elf->path, name, KLPB_SYMNAME_MAX);
+	if (objname && (strlen(objname) > KLPB_OBJNAME_MAX || strchr(objname, '.'))) {
+		ERROR("%s: object name '%s' (of symbol %s) is longer than %d characters or contains '.'",
+		      elf->path, objname, name, KLPB_OBJNAME_MAX);
 		return -1;
 	}
 	return 0;
@@ -135,7 +138,7 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
 		return -1;
 	}
-	if (symdb_resolve(db, &req, &res))
+	if (check_names(elf, NULL, rec->name) || symdb_resolve(db, &req, &res))
 		return -1;
 	if (check_names(elf, res.objname, rec->name))
 		return -1;
@@ -170,7 +173,7 @@ static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs
 	size_t ps = elf_addr_size(elf);
 	struct symres res;
 
-	if (symdb_resolve(db, &req, &res))
+	if (check_names(elf, NULL, rec->old_name) || symdb_resolve(db, &req, &res))
 		return -1;
 	if (check_names(elf, res.objname, rec->old_name))
 		return -1;

@@ -41,7 +41,18 @@ gcc -std=gnu11 -O1 -g -iquote "$REPO/lib" -iquote "$REPO/arch" -iquote "$REPO/km
 mkdir "$T/obj"
 cp "$HERE"/fixtures/*.c "$REPO/kmod-template/klpb-meta.h" "$T/obj/"
 : >"$T/obj/Kbuild"
-make -s -C "$B" M="$T/obj" vmlinux.o configs.o errors.o >"$T/obj.log" 2>&1 ||
+# a symbol name longer than the kernel's .klp.sym parser reads (511)
+LONG=klpb_$(printf '%0600d' 0)
+cat >"$T/obj/long.c" <<EOF
+#include <linux/module.h>
+#include "klpb-meta.h"
+extern int e_long(void) asm("$LONG");
+static int klpb_new_long(void) { return e_long(); }
+struct klpb_func klpb_rec_long __section(".klp.funcs") __aligned(8) = {
+	.old_name = "cmdline_proc_show", .new_func = klpb_new_long, .objfile = "fs/proc/cmdline.o",
+};
+EOF
+make -s -C "$B" M="$T/obj" vmlinux.o configs.o errors.o long.o >"$T/obj.log" 2>&1 ||
 	{ cat "$T/obj.log"; echo "FAIL: compiling the fixtures"; exit 1; }
 
 # Expected sympos of local NAME of the STT_FILE block FILE.c: its position
@@ -134,6 +145,14 @@ conv_err "module relocation without a function of that module" "the patch change
 	'ikconfig_cleanup:configs:kernel/configs.o:1'
 conv_err "unknown module" "module nosuchmod not found in modules.order" \
 	'edge_show:nosuchmod:kernel/x.o:1'
+"$T/mkrecs" long.o "$T/e.o" "$LONG:::0"
+if "$KC" --kernel-build "$B" "$T/e.o" "$T/e-out.o" 2>"$T/e.log"; then
+	fail "symbol name over 511 characters: accepted"
+elif grep -q 'is longer than 511 characters' "$T/e.log"; then
+	ok "symbol name over 511 characters refused"
+else
+	fail "symbol name over 511 characters: got: $(cat "$T/e.log")"
+fi
 conv_err "vmlinux symbol in .init.text" "which is freed after boot" 'start_kernel:::0'
 "$T/mkrecs" errors.o "$T/e.o" 'kallsyms_lookup_name:::0'
 check "kallsyms_lookup_name (a kallsyms_ name kallsyms keeps) resolves" \
