@@ -138,6 +138,22 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
 		return -1;
 	}
+	/*
+	 * A global of unknown owner that the patch module itself defines: a
+	 * new function or object of another changed file of the same patch.
+	 * The module link could not see it (create-diff-object turned the
+	 * reference into a record), so it becomes an ordinary relocation.
+	 */
+	if (!rec->objname && !req.local) {
+		for (sym = find_symbol(elf, rec->name); sym; sym = find_symbol_next(sym))
+			if (sym->sec && sym->bind != STB_LOCAL)
+				break;
+		if (sym) {
+			elf_add_reloc(rec->sec, rec->place, rec->type, sym, rec->addend);
+			memset(rec->sec->data + rec->place, 0, size);
+			return 0;
+		}
+	}
 	if (check_names(elf, NULL, rec->name) || symdb_resolve(db, &req, &res))
 		return -1;
 	if (check_names(elf, res.objname, rec->name))
