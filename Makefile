@@ -18,7 +18,7 @@ HEADERS    := $(wildcard lib/*.h arch/*.h create-diff-object/*.h klp-convert/*.h
 
 TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-convert)
 
-.PHONY: all setup check check-unit check-integration demo install clean shellcheck
+.PHONY: all setup check check-unit check-integration check-convert demo install clean shellcheck
 all: $(TOOLS)
 
 %.o: %.c $(HEADERS)
@@ -43,7 +43,11 @@ check-unit: all
 check-integration: all
 	bats --print-output-on-failure test/integration
 
-check: check-unit check-integration
+# klp-convert against the cached test kernel (built by check-integration)
+check-convert: all
+	bash klp-convert/tests/run.sh
+
+check: check-unit check-integration check-convert
 
 demo: all
 	bash scripts/demo.sh
