@@ -41,6 +41,22 @@
 
 #define KLPB_RELOC_F_LOCAL	0x1	/* symbol was local in its object */
 
+/* struct klpb_callback: one callback, section .klp.callbacks (DESIGN.md) */
+#define KLPB_CALLBACKS_SECTION	".klp.callbacks"
+#define KLPB_CB_TYPE		0
+#define KLPB_CB_FN		1
+#define KLPB_CB_OBJNAME		2	/* NULL in the source, filled by create-diff-object */
+#define KLPB_CB_NR_WORDS	3
+#define KLPB_CB_PRE_PATCH	1
+#define KLPB_CB_POST_PATCH	2
+#define KLPB_CB_PRE_UNPATCH	3
+#define KLPB_CB_POST_UNPATCH	4
+
+/* records that steer create-diff-object (kpatch-macros.h); never copied */
+#define KLPB_IGNORE_FUNCTIONS_SECTION	".klpb.ignore.functions"
+#define KLPB_IGNORE_SECTIONS_SECTION	".klpb.ignore.sections"
+#define KLPB_FORCE_SECTION		".klpb.force"
+
 /* name limits of the kernel's .klp.sym parser (kernel/livepatch/core.c) */
 #define KLPB_OBJNAME_MAX	55
 #define KLPB_SYMNAME_MAX	511
@@ -52,6 +68,12 @@ struct klpb_func {		/* section .klp.funcs, SHF_ALLOC|SHF_WRITE, align 8 */
 	unsigned long sympos;
 	const char *objfile;
 	unsigned long flags;
+};
+
+struct klpb_callback {		/* section .klp.callbacks, SHF_ALLOC|SHF_WRITE */
+	unsigned long type;
+	void *fn;
+	const char *objname;
 };
 
 struct klpb_reloc {		/* section .klp.relocs, non-alloc, align 8 */
