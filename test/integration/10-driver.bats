@@ -41,6 +41,25 @@ comment_patch() {
 	klpb 'Bad-Name' "$PATCHDIR/01-cmdline-one-function.patch"
 	[ "$status" -ne 0 ]
 	assert_output_has "invalid module name"
+	run "$KLPB_DRIVER" -a sparc -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "unsupported architecture: sparc"
+	if ! command -v powerpc64le-linux-gnu-gcc >/dev/null; then
+		run "$KLPB_DRIVER" -a ppc64le -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" "$PATCHDIR/01-cmdline-one-function.patch"
+		[ "$status" -ne 0 ]
+		assert_output_has "compiler not found: powerpc64le-linux-gnu-gcc"
+	fi
+	assert_no_ko
+}
+
+@test "refused: a source tree configured in place (would be modified by kbuild)" {
+	local fake=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$fake/kernel"
+	touch "$fake/Makefile"
+	cp "$KLPB_TEST_CFG" "$fake/.config"
+	run "$KLPB_DRIVER" -s "$fake" -b "$BATS_TEST_TMPDIR/build" -o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "configured/built in place (.config exists)"
 	assert_no_ko
 }
 

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# Harder cases: a function name that exists twice in vmlinux (sympos), and
+# special sections (__bug_table, .data.once) in the patched function.
+
+load ../lib/bats-common
+
+setup_file() {
+	klpb_need_kernel
+}
+
+setup() {
+	klpb_need_tools
+}
+
+@test "sympos: m_show exists in kernel/module/procfs.o and fs/namespace.o; only /proc/modules changes" {
+	klpb t_sympos "$PATCHDIR/12-modules-sympos.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { echo "$(grep -c klpb_sympos /proc/modules) $(grep -c klpb_sympos /proc/mounts) $(grep -c '^proc /proc proc' /proc/mounts)"; }
+insmod /klpb/configs.ko
+mark before; check
+klp_insmod /klpb/t_sympos.ko; mark insmod-rc; echo $?
+mark after; check
+mark modules; cat /proc/modules
+klp_disable t_sympos; mark disable-rc; echo $?
+mark disabled; check
+rmmod t_sympos; mark rmmod-rc; echo $?
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sympos.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "0 0 1" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# both modules (configs and the patch itself) carry the marker
+	[[ $(guest_after after) == "2 0 1" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "0 0 1" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "WARN_ON_ONCE and pr_info_once in the patched function (bug table, .data.once)" {
+	klpb t_once "$PATCHDIR/13-cmdline-once-warn.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+klp_insmod /klpb/t_once.ko; mark insmod-rc; echo $?
+cat /proc/cmdline >/dev/null; cat /proc/cmdline >/dev/null
+mark once; dmesg | grep -c 'klpb: patched cmdline_proc_show ran'
+klp_disable t_once; mark disable-rc; echo $?
+rmmod t_once; mark rmmod-rc; echo $?
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_once.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after once) == 1 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
