@@ -23,7 +23,8 @@ struct special_section {
 	const char *name;
 	const char *size_name;		/* klpb_size_<size_name> from --sizes */
 	unsigned int size;		/* fixed entry size in bytes */
-	bool pointer_size;		/* entry is one pointer */
+	unsigned int pointer_words;	/* entry is this many pointers */
+	int objname_word;		/* word to point at the object's name (0: none) */
 	const char *companion;		/* parallel table without relocations */
 	const char *companion_size_name;
 	unsigned int companion_size;

@@ -72,7 +72,7 @@ bool symbol_is_unit(const struct symbol *sym);
 /* special.c */
 const struct special_section *find_special(const struct cdo *cdo, const char *name);
 int special_entry_size(const struct cdo *cdo, const struct section *sec,
-		       const char *size_name, unsigned int fixed, bool pointer);
+		       const char *size_name, unsigned int fixed, unsigned int pointer_words);
 int emit_special_sections(struct cdo *cdo);
 bool section_is_ignored(const char *name);
 
@@ -83,6 +83,10 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			  uint64_t end, struct section *to, int64_t delta);
 int output_finish(struct cdo *cdo, const char *path);
 int output_include_anon(struct cdo *cdo, struct section *sec);
+void output_objname_pointer(struct cdo *cdo, struct section *sec, uint64_t off);
+
+/* include.c */
+int apply_author_records(struct cdo *cdo);
 
 /* symvers.c */
 struct symvers *symvers_read(const char *path);

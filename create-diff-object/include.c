@@ -5,9 +5,11 @@
  * they need (new data, string literals, jump tables...) is pulled in by
  * output.c while it converts their relocations.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cdo.h"
+#include "klpb-meta.h"
 
 bool symbol_is_unit(const struct symbol *sym)
 {
@@ -122,5 +124,66 @@ int include_changes(struct cdo *cdo)
 
 	if (errors)
 		return -1;
+	return 0;
+}
+
+/*
+ * Records patch authors leave through kpatch-macros.h: functions and sections
+ * whose changes are to be ignored, and functions forced "unsafe".  Each
+ * record is a pointer, i.e. a relocation to the function or to a string.
+ */
+int apply_author_records(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	struct section *sec;
+	size_t i, j;
+
+	sec = find_section(pe, KLPB_IGNORE_FUNCTIONS_SECTION);
+	for (i = 0; sec && sec->rela && i < sec->rela->nr_relocs; i++) {
+		struct target t;
+
+		resolve_target(cdo, &sec->rela->relocs[i], &t);
+		if (t.kind != T_SYMBOL || t.sym->type != STT_FUNC || !t.sym->sec) {
+			ERROR_SEC(sec, "entry %zu does not point at a function of this file", i);
+			return -1;
+		}
+		if (t.sym->status != SAME)
+			fprintf(stderr, "%s: %s: changes ignored (KPATCH_IGNORE_FUNCTION)\n",
+				cdo->objfile, t.sym->name);
+		t.sym->status = SAME;
+	}
+
+	sec = find_section(pe, KLPB_IGNORE_SECTIONS_SECTION);
+	for (i = 0; sec && sec->rela && i < sec->rela->nr_relocs; i++) {
+		struct target t;
+		const char *name;
+		struct section *ign;
+
+		resolve_target(cdo, &sec->rela->relocs[i], &t);
+		if (t.kind != T_STRING) {
+			ERROR_SEC(sec, "entry %zu does not point at a section name", i);
+			return -1;
+		}
+		name = (const char *)t.sec->data + t.offset;
+		ign = find_section(pe, name);
+		if (!ign) {
+			WARN("%s: KPATCH_IGNORE_SECTION(\"%s\"): no such section", cdo->objfile, name);
+			continue;
+		}
+		for (j = 0; j < ign->nr_syms; j++)
+			ign->syms[j]->status = SAME;
+		fprintf(stderr, "%s: section %s: changes ignored (KPATCH_IGNORE_SECTION)\n",
+			cdo->objfile, name);
+	}
+
+	sec = find_section(pe, KLPB_FORCE_SECTION);
+	for (i = 0; sec && sec->rela && i < sec->rela->nr_relocs; i++) {
+		struct target t;
+
+		resolve_target(cdo, &sec->rela->relocs[i], &t);
+		if (t.kind == T_SYMBOL)
+			INFO("%s: %s: KPATCH_FORCE_UNSAFE has no effect: the kernel's consistency "
+			     "model checks every task", cdo->objfile, t.sym->name);
+	}
 	return 0;
 }

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 	if (sizes && !(cdo.sizes = elf_read(sizes)))
 		return EXIT_ERROR;
 
-	if (correlate(&cdo) || compare(&cdo) || include_changes(&cdo))
+	if (correlate(&cdo) || compare(&cdo) || apply_author_records(&cdo) ||
+	    include_changes(&cdo))
 		return EXIT_ERROR;
 
 	if (!cdo.nr_changed && !cdo.nr_new) {

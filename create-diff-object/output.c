@@ -276,6 +276,17 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 	return sym->clone;
 }
 
+/* point a record's objname field at the name of the object patched here */
+void output_objname_pointer(struct cdo *cdo, struct section *sec, uint64_t off)
+{
+	struct reloc *r = find_reloc(sec, off);
+
+	if (r)
+		r->deleted = true;
+	memset(sec->data + off, 0, elf_addr_size(cdo->out));
+	add_string_pointer(cdo, sec, off, cdo->rostr, cdo->objname);
+}
+
 static void add_func_entry(struct cdo *cdo, struct symbol *sym)
 {
 	unsigned int a = elf_addr_size(cdo->out);

@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "cdo.h"
+#include "klpb-meta.h"
 
 /* Tables every architecture may have. */
 static const struct special_section generic_special[] = {
 	/* ftrace call sites (x86 -mrecord-mcount, s390, ...) */
-	{ .name = "__mcount_loc", .pointer_size = true },
+	{ .name = "__mcount_loc", .pointer_words = 1 },
 	/* WARN/BUG sites */
 	{ .name = "__bug_table", .size_name = "bug_entry" },
 	/* exception fixups of user accesses */
@@ -20,9 +21,12 @@ static const struct special_section generic_special[] = {
 	/* static keys and tracepoint sites */
 	{ .name = "__jump_table", .size_name = "jump_entry" },
 	/* -fpatchable-function-entry sites */
-	{ .name = "__patchable_function_entries", .pointer_size = true },
+	{ .name = "__patchable_function_entries", .pointer_words = 1 },
 	/* printk format index: pointers to pi_entry records */
-	{ .name = ".printk_index", .pointer_size = true },
+	{ .name = ".printk_index", .pointer_words = 1 },
+	/* callbacks of livepatch_helpers.h / kpatch-macros.h (klpb-meta.h) */
+	{ .name = KLPB_CALLBACKS_SECTION, .pointer_words = KLPB_CB_NR_WORDS,
+	  .objname_word = KLPB_CB_OBJNAME },
 	/* kCFI trap sites */
 	{ .name = ".kcfi_traps", .size = 4 },
 };
@@ -37,6 +41,8 @@ static const char *const ignored_prefixes[] = {
 	"__kcrctab", "___kcrctab", ".initcall", ".con_initcall", "__param",
 	"__modver", ".eh_frame", ".debug", ".BTF", ".llvm", ".gnu.linkonce.this_module",
 	".export_symbol", "__ex_table_end", ".rela", ".symtab", ".strtab", ".shstrtab",
+	/* records that steer create-diff-object itself (kpatch-macros.h) */
+	".klpb.",
 };
 
 bool section_is_ignored(const char *name)
@@ -63,14 +69,14 @@ const struct special_section *find_special(const struct cdo *cdo, const char *na
 }
 
 int special_entry_size(const struct cdo *cdo, const struct section *sec,
-		       const char *size_name, unsigned int fixed, bool pointer)
+		       const char *size_name, unsigned int fixed, unsigned int pointer_words)
 {
 	uint64_t size;
 
 	if (fixed)
 		return fixed;
-	if (pointer)
-		return elf_addr_size(sec->elf);
+	if (pointer_words)
+		return pointer_words * elf_addr_size(sec->elf);
 	if (size_name && !sizes_lookup(cdo, size_name, &size))
 		return size;
 	if (sec->sh.sh_entsize)
@@ -113,7 +119,7 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 	int es, ces = 0;
 	uint64_t n, i, kept = 0;
 
-	es = special_entry_size(cdo, sec, ss->size_name, ss->size, ss->pointer_size);
+	es = special_entry_size(cdo, sec, ss->size_name, ss->size, ss->pointer_words);
 	if (es <= 0)
 		return -1;
 	if (sec->size % es) {
@@ -128,7 +134,7 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 			return -1;
 		}
 		ces = special_entry_size(cdo, comp, ss->companion_size_name,
-					 ss->companion_size, false);
+					 ss->companion_size, 0);
 		if (ces <= 0)
 			return -1;
 		if (comp->size != n * ces) {
@@ -164,6 +170,8 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 			return -1;
 		if (comp)
 			elf_section_append(out_comp, comp->data + i * ces, ces, 1);
+		if (ss->objname_word && strcmp(cdo->objname, "vmlinux"))
+			output_objname_pointer(cdo, out, off + ss->objname_word * elf_addr_size(cdo->out));
 		kept++;
 	}
 	if (kept)
