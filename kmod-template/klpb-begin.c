@@ -11,3 +11,7 @@
 #include "klpb-meta.h"
 
 struct klpb_func __klpb_funcs_begin[0] __section(".klp.funcs") __aligned(8) = {};
+
+/* same for the callbacks of include/linux/livepatch_helpers.h (24 bytes each) */
+struct klpb_callback __klpb_callbacks_begin[0] __section(".klp.callbacks")
+	__aligned(sizeof(void *)) = {};

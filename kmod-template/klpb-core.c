@@ -10,6 +10,13 @@
  * functions.  Everything is allocated here and freed at module exit, when the
  * livepatch core has released the patch (it holds a module reference until
  * then).
+ *
+ * Callbacks (struct klpb_callback in .klp.callbacks, written by the
+ * KLP_*_CALLBACK macros of include/linux/livepatch_helpers.h) are attached to
+ * the klp_object of their objname; an object that only has callbacks gets an
+ * empty function list.  Several callbacks of one kind for one object are
+ * allowed: the object's klp_callbacks point at dispatchers here that call
+ * them all (patch callbacks in link order, unpatch callbacks in reverse).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,6 +36,10 @@
 
 /* sentinels from klpb-begin.o / klpb-end.o around the diff objects' entries */
 extern struct klpb_func __klpb_funcs_begin[], __klpb_funcs_end[];
+extern struct klpb_callback __klpb_callbacks_begin[], __klpb_callbacks_end[];
+
+/* the callback entries, set once in klpb_init() */
+static const struct klpb_callback *klpb_cbs, *klpb_cbs_end;
 
 static struct klp_patch *klpb_patch;
 
@@ -37,9 +48,14 @@ static struct klp_patch *klpb_patch;
  * same; klp_object.name must then be NULL, or the livepatch core would wait
  * for a module called vmlinux.
  */
+static const char *klpb_norm_objname(const char *name)
+{
+	return name && strcmp(name, "vmlinux") ? name : NULL;
+}
+
 static const char *klpb_objname(const struct klpb_func *f)
 {
-	return f->objname && strcmp(f->objname, "vmlinux") ? f->objname : NULL;
+	return klpb_norm_objname(f->objname);
 }
 
 static bool klpb_same_obj(const char *a, const char *b)
@@ -49,15 +65,110 @@ static bool klpb_same_obj(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
+static const char *klpb_cb_type_name(unsigned long type)
+{
+	switch (type) {
+	case KLPB_CB_PRE_PATCH: return "pre-patch";
+	case KLPB_CB_POST_PATCH: return "post-patch";
+	case KLPB_CB_PRE_UNPATCH: return "pre-unpatch";
+	case KLPB_CB_POST_UNPATCH: return "post-unpatch";
+	}
+	return "unknown";
+}
+
+/* does callback entry cb belong to obj and is it of this type? */
+static bool klpb_cb_match(const struct klpb_callback *cb, const struct klp_object *obj,
+			  unsigned long type)
+{
+	return cb->type == type && klpb_same_obj(klpb_norm_objname(cb->objname), obj->name);
+}
+
+/* the pre-patch callbacks of obj in order; the first error stops them */
+static int klpb_pre_patch(struct klp_object *obj)
+{
+	const struct klpb_callback *cb;
+	int ret;
+
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
+		if (!klpb_cb_match(cb, obj, KLPB_CB_PRE_PATCH))
+			continue;
+		ret = ((int (*)(struct klp_object *))cb->fn)(obj);
+		if (ret) {
+			pr_err("pre-patch callback %ps of %s failed: %d\n", cb->fn,
+			       obj->name ? obj->name : "vmlinux", ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* the void callbacks of one type: forwards, or backwards for unpatching */
+static void klpb_run_void(struct klp_object *obj, unsigned long type, bool reverse)
+{
+	const struct klpb_callback *cb;
+	long i, n = klpb_cbs_end - klpb_cbs;
+
+	for (i = 0; i < n; i++) {
+		cb = reverse ? &klpb_cbs[n - 1 - i] : &klpb_cbs[i];
+		if (klpb_cb_match(cb, obj, type))
+			((void (*)(struct klp_object *))cb->fn)(obj);
+	}
+}
+
+static void klpb_post_patch(struct klp_object *obj)
+{
+	klpb_run_void(obj, KLPB_CB_POST_PATCH, false);
+}
+
+static void klpb_pre_unpatch(struct klp_object *obj)
+{
+	klpb_run_void(obj, KLPB_CB_PRE_UNPATCH, true);
+}
+
+static void klpb_post_unpatch(struct klp_object *obj)
+{
+	klpb_run_void(obj, KLPB_CB_POST_UNPATCH, true);
+}
+
 /*
- * Extension point for later features (callbacks, shadow variable helpers):
- * called once per object after its functions are filled, before the patch is
- * enabled.  A feature that needs per-object setup (e.g. filling
- * obj->callbacks from its own record section, which klp_object still has in
- * 6.1 and 6.12) adds it here; returning an error aborts the module load.
+ * Called once per object after its functions are filled, before the patch
+ * is enabled: point obj->callbacks at the dispatchers for the kinds of
+ * callback the object has (a kind it has none of stays NULL, so the kernel
+ * behaves exactly as without callbacks).  An error aborts the module load.
  */
 static int klpb_setup_object(struct klp_object *obj)
 {
+	const struct klpb_callback *cb;
+	unsigned int n = 0;
+
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
+		if (!klpb_same_obj(klpb_norm_objname(cb->objname), obj->name))
+			continue;
+		if (!cb->fn) {
+			pr_err("%s callback entry without a function\n", klpb_cb_type_name(cb->type));
+			return -EINVAL;
+		}
+		switch (cb->type) {
+		case KLPB_CB_PRE_PATCH:
+			obj->callbacks.pre_patch = klpb_pre_patch;
+			break;
+		case KLPB_CB_POST_PATCH:
+			obj->callbacks.post_patch = klpb_post_patch;
+			break;
+		case KLPB_CB_PRE_UNPATCH:
+			obj->callbacks.pre_unpatch = klpb_pre_unpatch;
+			break;
+		case KLPB_CB_POST_UNPATCH:
+			obj->callbacks.post_unpatch = klpb_post_unpatch;
+			break;
+		default:
+			pr_err("callback %ps: unknown type %lu\n", cb->fn, cb->type);
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (n)
+		pr_debug("object %s: %u callback(s)\n", obj->name ? obj->name : "vmlinux", n);
 	return 0;
 }
 
@@ -111,10 +222,33 @@ static int klpb_fill_object(struct klp_object *obj, const char *objname,
 	return n;
 }
 
+/* is objname one of the first n objects of patch? */
+static bool klpb_have_obj(const struct klp_patch *patch, unsigned long n, const char *objname)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (klpb_same_obj(patch->objs[i].name, objname))
+			return true;
+	return false;
+}
+
+/* is the callback entry cb the first one of its object among the callbacks? */
+static bool klpb_first_cb_of_obj(const struct klpb_callback *cb)
+{
+	const struct klpb_callback *c;
+
+	for (c = klpb_cbs; c < cb; c++)
+		if (klpb_same_obj(klpb_norm_objname(c->objname), klpb_norm_objname(cb->objname)))
+			return false;
+	return true;
+}
+
 static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 					  const struct klpb_func *end)
 {
 	const struct klpb_func *f, *g;
+	const struct klpb_callback *cb;
 	struct klp_patch *patch;
 	unsigned long nr_objs = 0, i = 0;
 	int ret;
@@ -131,6 +265,10 @@ static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 		if (g == f)
 			nr_objs++;
 	}
+	/* ... plus, at most, one per distinct objname of the callbacks */
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++)
+		if (klpb_first_cb_of_obj(cb))
+			nr_objs++;
 
 	patch->mod = THIS_MODULE;
 	patch->replace = KLPB_REPLACE;
@@ -160,6 +298,23 @@ static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 		i++;
 	}
 
+	/* objects that only have callbacks: empty (terminated) function list */
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
+		const char *objname = klpb_norm_objname(cb->objname);
+		struct klp_object *obj = &patch->objs[i];
+
+		if (klpb_have_obj(patch, i, objname))
+			continue;
+		ret = klpb_fill_object(obj, objname, begin, end);
+		if (ret < 0)
+			goto err;
+		pr_debug("object %s: callbacks only\n", objname ? objname : "vmlinux");
+		ret = klpb_setup_object(obj);
+		if (ret)
+			goto err;
+		i++;
+	}
+
 	ret = klpb_setup_patch(patch);
 	if (ret)
 		goto err;
@@ -172,6 +327,7 @@ err:
 static int __init klpb_init(void)
 {
 	const struct klpb_func *begin = __klpb_funcs_begin, *end = __klpb_funcs_end;
+	const struct klpb_callback *cbs = __klpb_callbacks_begin;
 	struct klp_patch *patch;
 	int ret;
 
@@ -182,10 +338,17 @@ static int __init klpb_init(void)
 	BUILD_BUG_ON(offsetof(struct klpb_reloc, type) !=
 		     KLPB_RELOC_TYPE_OFF(sizeof(long)));
 	BUILD_BUG_ON(sizeof(struct klpb_reloc) != KLPB_RELOC_SIZE(sizeof(long)));
+	BUILD_BUG_ON(offsetof(struct klpb_callback, type) != KLPB_CB_TYPE * sizeof(long));
+	BUILD_BUG_ON(offsetof(struct klpb_callback, fn) != KLPB_CB_FN * sizeof(long));
+	BUILD_BUG_ON(offsetof(struct klpb_callback, objname) != KLPB_CB_OBJNAME * sizeof(long));
+	BUILD_BUG_ON(sizeof(struct klpb_callback) != KLPB_CB_NR_WORDS * sizeof(long));
 
 	/* two distinct symbols: keep the compiler from assuming they differ */
 	OPTIMIZER_HIDE_VAR(begin);
-	if (begin == end) {
+	OPTIMIZER_HIDE_VAR(cbs);
+	klpb_cbs = cbs;
+	klpb_cbs_end = __klpb_callbacks_end;
+	if (begin == end && klpb_cbs == klpb_cbs_end) {
 		pr_err("no functions to patch: .klp.funcs is empty (module not linked by klp-build?)\n");
 		return -EINVAL;
 	}
