@@ -117,7 +117,7 @@ qemu_guest_out() { sed -n '/^KLPB-TEST-BEGIN/,/^KLPB-TEST-EXIT/p' "$1"; }
 
 qemu_dmesg_clean() {
 	local bad
-	bad=$(qemu_dmesg "$1" | grep -E 'WARNING|BUG|Oops|Call Trace|general protection|kernel panic' || true)
+	bad=$(qemu_dmesg "$1" | grep -E '\bWARNING\b|\bBUG\b|Oops|Call Trace|general protection|[Kk]ernel panic' || true)
 	if [[ -n $bad ]]; then
 		echo "dmesg is not clean:" >&2
 		qemu_dmesg "$1" >&2
