@@ -73,7 +73,7 @@ static int field_string(struct section *sec, uint64_t off, const char **str)
 
 static int check_section(struct section *sec, size_t recsize)
 {
-	if (sec->sh.sh_type == SHT_NOBITS || !sec->data || sec->size % recsize) {
+	if (sec->sh.sh_type == SHT_NOBITS || (sec->size && !sec->data) || sec->size % recsize) {
 		ERROR_SEC(sec, "size %zu is not a multiple of the record size %zu",
 			  sec->size, recsize);
 		return -1;
