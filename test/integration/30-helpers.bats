@@ -40,14 +40,14 @@ $KMARK
 check() { cat /proc/cmdline; }
 mark before; check
 kmark insmod
-klp_insmod /klpb/t_cb.ko; mark insmod-rc; echo \$?
+klp_insmod /klpb/t_cb.ko; rc=\$?; mark insmod-rc; echo \$rc
 kmark loaded
 mark after; check
 kmark disable
-klp_disable t_cb; mark disable-rc; echo \$?
+klp_disable t_cb; rc=\$?; mark disable-rc; echo \$rc
 kmark disabled
 mark disabled; check
-rmmod t_cb; mark rmmod-rc; echo \$?
+rmmod t_cb; rc=\$?; mark rmmod-rc; echo \$rc
 kmark removed
 mark removed; check
 GUEST
@@ -63,5 +63,190 @@ GUEST
 	[[ $(guest_after removed) != *klpb_callbacks* ]]
 	expect_eq "callbacks in dmesg" "$(dmesg_seq 'klpb_cb: ')" \
 		"klpb_mark: insmod|klpb_cb: pre_patch vmlinux|klpb_cb: post_patch vmlinux|klpb_mark: loaded|klpb_mark: disable|klpb_cb: pre_unpatch vmlinux|klpb_cb: post_unpatch vmlinux|klpb_mark: disabled|klpb_mark: removed|"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "shadow variables: klp_shadow_* allocated in one patched function, freed in another" {
+	klpb t_shadow "$PATCHDIR/31-shadow-variables.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+reads() { grep -o 'klpb_shadow=[0-9]*' /proc/cmdline || echo none; }
+freed() { grep -o 'klpb_shadow_freed=[0-9]*' /proc/version || echo none; }
+mark before; echo "$(reads) $(freed)"
+klp_insmod /klpb/t_shadow.ko; rc=$?; mark insmod-rc; echo $rc
+mark read1; reads
+mark read2; reads
+mark free1; freed
+mark free2; freed
+mark read3; reads
+klp_disable t_shadow; rc=$?; mark disable-rc; echo $rc
+mark disabled; echo "$(reads) $(freed)"
+rmmod t_shadow; rc=$?; mark rmmod-rc; echo $rc
+mark removed; echo "$(reads) $(freed)"
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_shadow.ko"
+	qemu_guest_out "$QEMU_LOG"
+	expect_eq before "$(guest_after before)" "none none"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	expect_eq "first read allocates" "$(guest_after read1)" "klpb_shadow=1"
+	expect_eq "second read finds it" "$(guest_after read2)" "klpb_shadow=2"
+	expect_eq "the other function frees it" "$(guest_after free1)" "klpb_shadow_freed=2"
+	expect_eq "freed" "$(guest_after free2)" "none"
+	expect_eq "allocated again" "$(guest_after read3)" "klpb_shadow=1"
+	[[ $(guest_after disable-rc) == 0 ]]
+	expect_eq disabled "$(guest_after disabled)" "none none"
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	expect_eq removed "$(guest_after removed)" "none none"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "kpatch-style patch (#include \"kpatch-macros.h\", KPATCH_*_CALLBACK, patch_object, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" {
+	klpb t_kpatch "$PATCHDIR/32-kpatch-style-callbacks.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KMARK
+check() { grep -o '^klpb_kpatch_style Linux' /proc/version || echo none; }
+mark before; check
+kmark insmod
+klp_insmod /klpb/t_kpatch.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+kmark disable
+klp_disable t_kpatch; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod t_kpatch; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_kpatch.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_kpatch_style Linux" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == none ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == none ]]
+	expect_eq "kpatch callbacks in dmesg" "$(dmesg_seq 'klpb_kpatch: ')" \
+		"klpb_mark: insmod|klpb_kpatch: pre_patch vmlinux|klpb_kpatch: post_patch vmlinux|klpb_mark: disable|klpb_kpatch: pre_unpatch vmlinux|klpb_kpatch: post_unpatch vmlinux|"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "KPATCH_IGNORE_FUNCTION: the ignored function's change is left out" {
+	klpb t_ign "$PATCHDIR/36-kpatch-ignore-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "changed fs/proc/version.o version_proc_show"
+	[[ $output != *"fs/proc/cmdline.o cmdline_proc_show"* ]]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { echo "$(grep -c klpb_ignored /proc/cmdline) $(grep -c klpb_not_ignored /proc/version)"; }
+mark before; check
+klp_insmod /klpb/t_ign.ko; rc=$?; mark insmod-rc; echo $rc
+mark after; check
+klp_disable t_ign; rc=$?; mark disable-rc; echo $rc
+mark disabled; check
+rmmod t_ign; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_ign.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "0 0" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "0 1" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "0 0" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "syscall replaced with KLP_SYSCALL_DEFINE1 (newuname: uname -m)" {
+	klpb t_sys "$PATCHDIR/33-syscall-newuname.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the entry wrapper (with an ftrace site) is what gets patched
+	assert_output_has "changed kernel/sys.o __x64_sys_newuname"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { uname -m; }
+mark before; check
+klp_insmod /klpb/t_sys.ko; rc=$?; mark insmod-rc; echo $rc
+mark after; check
+mark all; uname -a
+mark funcs; ls /sys/kernel/livepatch/t_sys/vmlinux | grep newuname
+klp_disable t_sys; rc=$?; mark disable-rc; echo $rc
+mark disabled; check
+rmmod t_sys; rc=$?; mark rmmod-rc; echo $rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sys.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == x86_64 ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == klpb_syscall ]]
+	[[ $(guest_after all) == Linux*klpb_syscall* ]]
+	[[ $(guest_after funcs) == __x64_sys_newuname,* ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == x86_64 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == x86_64 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "callbacks of a module object run when the module loads after the patch (object with callbacks only)" {
+	klpb t_modcb "$PATCHDIR/34-configs-module-callbacks.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KMARK
+kmark insmod
+klp_insmod /klpb/t_modcb.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; grep -c klpb_modcb /proc/cmdline
+kmark configs
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+klp_wait_transition t_modcb
+kmark configs-loaded
+kmark disable
+klp_disable t_modcb; rc=\$?; mark disable-rc; echo \$rc
+kmark disabled
+mark disabled; grep -c klpb_modcb /proc/cmdline
+rmmod t_modcb; rc=\$?; mark rmmod-rc; echo \$rc
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+kmark removed
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_modcb.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == 1 ]]
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after configs-rmmod-rc) == 0 ]]
+	expect_eq "module callbacks in dmesg" "$(dmesg_seq 'klpb_modcb: ')" \
+		"klpb_mark: insmod|klpb_mark: configs|klpb_modcb: pre_patch configs|klpb_modcb: post_patch configs|klpb_mark: configs-loaded|klpb_mark: disable|klpb_modcb: pre_unpatch configs|klpb_modcb: post_unpatch configs|klpb_mark: disabled|klpb_mark: removed|"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "a failing pre-patch callback fails the load; nothing is patched" {
+	klpb t_fail "$PATCHDIR/35-cmdline-pre-patch-fails.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+insmod /klpb/t_fail.ko; rc=$?; mark insmod-rc; echo $rc
+mark after; grep -c klpb_must_not_appear /proc/cmdline
+mark sysfs; ls /sys/kernel/livepatch | grep -c t_fail
+mark lsmod; grep -c '^t_fail ' /proc/modules
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_fail.ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E 'klpb|livepatch|t_fail' || true
+	[[ $(guest_after insmod-rc) != 0 ]]
+	[[ $(guest_after after) == 0 ]]
+	[[ $(guest_after sysfs) == 0 ]]
+	[[ $(guest_after lsmod) == 0 ]]
+	# busybox insmod retries a failed finit_module() with init_module(): the
+	# refusal shows once per attempt; post-unpatch never runs
+	local seq
+	seq=$(dmesg_seq 'klpb_cb: ')
+	[[ $seq =~ ^(klpb_cb:\ pre_patch\ refuses\ vmlinux\|)+$ ]] || { echo "callbacks in dmesg: $seq" >&2; false; }
+	qemu_dmesg "$QEMU_LOG" | grep -q "pre-patch callback klpb_refuse.* of vmlinux failed: -16"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
