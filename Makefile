@@ -57,12 +57,14 @@ shellcheck:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/klp-build \
-		$(DESTDIR)$(PREFIX)/share/klp-build $(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/klp-build $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
 	install -m755 klp-build/klp-build $(DESTDIR)$(PREFIX)/bin/klp-build
 	install -m755 $(TOOLS) $(DESTDIR)$(PREFIX)/libexec/klp-build/
 	cp -r kmod-template $(DESTDIR)$(PREFIX)/share/klp-build/
 	[ ! -d include ] || cp -r include $(DESTDIR)$(PREFIX)/share/klp-build/
 	install -m644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:
 	rm -f $(LIB_OBJS) $(CDO_OBJS) $(KC_OBJS) lib/libklpb.a $(TOOLS)
