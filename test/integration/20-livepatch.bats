@@ -175,3 +175,35 @@ GUEST
 	[[ $(guest_after livepatches) == "t_c " ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+@test "one patch module for vmlinux and a module (two objects, two klp_objects), module loaded late" {
+	klpb t_multi "$PATCHDIR/01-cmdline-one-function.patch" "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "changed fs/proc/cmdline.o cmdline_proc_show"
+	assert_output_has "changed kernel/configs.o ikconfig_read_current"
+	local size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { c=absent; [ -e /proc/config.gz ] && c=\$($CONFIGS_CHECK); echo "\$(grep -c klpb_one_function /proc/cmdline) \$c"; }
+klp_insmod /klpb/t_multi.ko; mark insmod-rc; echo \$?
+mark vmlinux-only; check
+insmod /klpb/configs.ko; mark configs-rc; echo \$?
+mark both; check
+mark objects; ls /sys/kernel/livepatch/t_multi | grep -v -e enabled -e transition -e force -e replace | sort | tr '\n' ' '; echo
+klp_disable t_multi; mark disable-rc; echo \$?
+mark disabled; check
+rmmod t_multi; mark rmmod-rc; echo \$?
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_multi.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after vmlinux-only) == "1 absent" ]]
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after both) == "1 klpb_configs_patched $size" ]]
+	[[ $(guest_after objects) == "configs vmlinux " ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "0 original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
