@@ -154,3 +154,22 @@ comment_patch() {
 	[ "$(build_fingerprint)" = "$bbefore" ]
 	modinfo "$BATS_TEST_TMPDIR/out/01_cmdline_one_function.ko" | grep -q 'livepatch: *Y'
 }
+
+@test "refused: objects outside vmlinux and modules, assembly, build files (named)" {
+	local p=$BATS_TEST_TMPDIR/p.patch
+	comment_patch "$p" arch/x86/boot/compressed/misc.c
+	klpb t_boot "$p"
+	[ "$status" -ne 0 ]
+	assert_output_has "arch/x86/boot/compressed/misc.o: not built into vmlinux or a module"
+	comment_patch "$p" arch/x86/kernel/head_64.S
+	klpb t_asm "$p"
+	[ "$status" -ne 0 ]
+	assert_output_has "arch/x86/kernel/head_64.S: changes to assembly files are not supported"
+	cp "$KLPB_TEST_SRC/fs/proc/Makefile" "$BATS_TEST_TMPDIR/new"
+	echo "# comment" >>"$BATS_TEST_TMPDIR/new"
+	diff -u --label a/fs/proc/Makefile --label b/fs/proc/Makefile "$KLPB_TEST_SRC/fs/proc/Makefile" "$BATS_TEST_TMPDIR/new" >"$p" || true
+	klpb t_mk "$p"
+	[ "$status" -ne 0 ]
+	assert_output_has "fs/proc/Makefile: changes to build files are not supported"
+	assert_no_ko
+}
