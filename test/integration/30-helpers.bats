@@ -31,6 +31,110 @@ expect_eq() {
 	fi
 }
 
+# sec_size ELF NAME: size (hex, as readelf prints it) of section NAME
+sec_size() {
+	readelf -SW "$1" | awk -v n="$2" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 4) }'
+}
+
+# kmod_compile DIR FILE.o [CFLAGS]: compile DIR/FILE.c against the test
+# kernel's build as an external module object, with the helpers' include dir
+kmod_compile() {
+	local dir=$1 obj=$2
+	printf 'obj-m := %s\nccflags-y := -I%s %s\n' "$obj" "$KLPB_REPO/include" "${3:-}" >"$dir/Kbuild"
+	run make -C "$KLPB_TEST_BUILD" M="$dir" "$obj"
+}
+
+@test "helper headers compile against the test kernel; records and syscall wrappers are right" {
+	local d=$BATS_TEST_TMPDIR/hdr
+	mkdir -p "$d"
+	cat >"$d/h.c" <<'C'
+#include <linux/module.h>
+#include <linux/livepatch_helpers.h>
+#include "kpatch-macros.h"
+#include "kpatch-syscall.h"
+
+static int pre(struct klp_object *obj) { return obj->name ? 1 : 0; }
+static void post(struct klp_object *obj) { }
+static void kpre_unpatch(patch_object *obj) { KPATCH_PRINTK("x %s\n", obj->name); }
+static void kpost_unpatch(patch_object *obj) { }
+KLP_PRE_PATCH_CALLBACK(pre);
+KLP_POST_PATCH_CALLBACK(post);
+KLP_PRE_UNPATCH_CALLBACK(post);
+KLP_POST_UNPATCH_CALLBACK(post);
+KPATCH_PRE_UNPATCH_CALLBACK(kpre_unpatch);
+KPATCH_POST_UNPATCH_CALLBACK(kpost_unpatch)
+KPATCH_IGNORE_FUNCTION(pre)
+KPATCH_IGNORE_SECTION(".text.klpb_h");
+KPATCH_FORCE_UNSAFE(post);
+
+KLP_SYSCALL_DEFINE0(klpb_h0) { return 0; }
+KLP_SYSCALL_DEFINE1(klpb_h1, int, a) { return a; }
+KLP_SYSCALL_DEFINE2(klpb_h2, int, a, long, b) { return a + b; }
+KLP_SYSCALL_DEFINE3(klpb_h3, int, a, long, b, unsigned int, c) { return a + b + c; }
+KLP_SYSCALL_DEFINE4(klpb_h4, int, a, long, b, unsigned int, c, char __user *, d) { return a + b + c + !d; }
+KLP_SYSCALL_DEFINE5(klpb_h5, int, a, long, b, unsigned int, c, char __user *, d, u64, e) { return a + b + c + !d + e; }
+KLP_SYSCALL_DEFINE6(klpb_h6, int, a, long, b, unsigned int, c, char __user *, d, u64, e, short, f) { return a + b + c + !d + e + f; }
+KPATCH_SYSCALL_DEFINE2(klpb_k2, int, a, int, b) { return a - b; }
+
+static int sc_target(int x) { return x + 1; }
+DEFINE_STATIC_CALL(klpb_h_sc, sc_target);
+int klpb_h_use(int x);
+int klpb_h_use(int x) { return KLP_STATIC_CALL(klpb_h_sc)(x); }
+MODULE_LICENSE("GPL");
+C
+	kmod_compile "$d" h.o
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output != *warning:* ]]
+	# 6 callback records of 24 bytes, each fn relocated by R_X86_64_64 at +8
+	[[ $(sec_size "$d/h.o" .klp.callbacks) == 000090 ]]
+	[[ $(readelf -rW "$d/h.o" | sed -n '/\.rela\.klp\.callbacks/,/^$/p' | grep -c R_X86_64_64) == 6 ]]
+	local off
+	for off in $(readelf -rW "$d/h.o" | sed -n '/\.rela\.klp\.callbacks/,/^$/p' | awk '/R_X86_64_64/ { print $1 }'); do
+		[[ $((16#$off % 24)) == 8 ]]
+	done
+	for s in .klpb.ignore.functions .klpb.ignore.sections .klpb.force; do
+		[[ $(sec_size "$d/h.o" "$s") == 000008 ]]
+	done
+	# the bodies are inlined into the traced entry wrappers
+	for n in klpb_h0 klpb_h1 klpb_h2 klpb_h3 klpb_h4 klpb_h5 klpb_h6 klpb_k2; do
+		readelf -sW "$d/h.o" | grep -qE " FUNC +GLOBAL .* __x64_sys_$n\$"
+	done
+	[[ -z $(readelf -sW "$d/h.o" | grep -E '__klpb_(do|se)_sys|__do_sys_|__se_sys_') ]]
+	objdump -dr "$d/h.o" | sed -n '/<__x64_sys_klpb_h3>:/,/^$/p' | grep -q __fentry__
+
+	# with IA32 emulation, an __ia32_sys_ wrapper too (forced on after the
+	# kernel headers, which need the real option to compile)
+	cat >"$d/i.c" <<'C'
+#include <linux/module.h>
+#include <linux/syscalls.h>
+#define CONFIG_IA32_EMULATION 1
+#include <linux/livepatch_helpers.h>
+KLP_SYSCALL_DEFINE0(klpb_i0) { return 0; }
+KLP_SYSCALL_DEFINE3(klpb_i3, int, a, long, b, unsigned int, c) { return a + b + c; }
+MODULE_LICENSE("GPL");
+C
+	kmod_compile "$d" i.o
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for n in __x64_sys_klpb_i0 __ia32_sys_klpb_i0 __x64_sys_klpb_i3 __ia32_sys_klpb_i3; do
+		readelf -sW "$d/i.o" | grep -qE " FUNC +GLOBAL .* $n\$"
+	done
+
+	# a callback with the wrong signature is a compile error that says so
+	cat >"$d/bad.c" <<'C'
+#include <linux/module.h>
+#include <linux/livepatch_helpers.h>
+static void not_pre(struct klp_object *obj) { }
+KLP_PRE_PATCH_CALLBACK(not_pre);
+MODULE_LICENSE("GPL");
+C
+	kmod_compile "$d" bad.o
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "not_pre: wrong signature for a pre-patch callback"
+}
+
 @test "callbacks: pre/post patch on load, pre/post unpatch on disable, in order" {
 	klpb t_cb "$PATCHDIR/30-cmdline-callbacks.patch"
 	echo "$output"
@@ -248,5 +352,33 @@ GUEST
 	seq=$(dmesg_seq 'klpb_cb: ')
 	[[ $seq =~ ^(klpb_cb:\ pre_patch\ refuses\ vmlinux\|)+$ ]] || { echo "callbacks in dmesg: $seq" >&2; false; }
 	qemu_dmesg "$QEMU_LOG" | grep -q "pre-patch callback klpb_refuse.* of vmlinux failed: -16"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "callbacks of several files for one object all run (patch callbacks in link order, unpatch in reverse)" {
+	klpb t_cb2 "$PATCHDIR/30-cmdline-callbacks.patch" "$PATCHDIR/32-kpatch-style-callbacks.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KMARK
+kmark insmod
+klp_insmod /klpb/t_cb2.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; echo "\$(grep -c klpb_callbacks /proc/cmdline) \$(grep -c klpb_kpatch_style /proc/version)"
+kmark disable
+klp_disable t_cb2; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; echo "\$(grep -c klpb_callbacks /proc/cmdline) \$(grep -c klpb_kpatch_style /proc/version)"
+rmmod t_cb2; rc=\$?; mark rmmod-rc; echo \$rc
+kmark removed
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_cb2.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "1 1" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "0 0" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	# objects link in path order: fs/proc/cmdline.o, then fs/proc/version.o
+	expect_eq "callbacks in dmesg" "$(dmesg_seq 'klpb_(cb|kpatch): ')" \
+		"klpb_mark: insmod|klpb_cb: pre_patch vmlinux|klpb_kpatch: pre_patch vmlinux|klpb_cb: post_patch vmlinux|klpb_kpatch: post_patch vmlinux|klpb_mark: disable|klpb_kpatch: pre_unpatch vmlinux|klpb_cb: pre_unpatch vmlinux|klpb_kpatch: post_unpatch vmlinux|klpb_cb: post_unpatch vmlinux|klpb_mark: removed|"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
