@@ -60,6 +60,7 @@ struct target {
 /* correlate.c */
 int correlate(struct cdo *cdo);
 struct symbol *section_owner(const struct section *sec);
+void unit_range(const struct symbol *sym, uint64_t *start, uint64_t *len);
 void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t);
 
 /* compare.c */

@@ -65,9 +65,37 @@ struct symbol *section_owner(const struct section *sec)
 			return NULL;
 		owner = s;
 	}
-	if (owner && owner->offset == 0 && owner->size == sec->size)
+	if (!owner)
+		return NULL;
+	if (owner->offset == 0 && owner->size == sec->size)
+		return owner;
+	/*
+	 * A function preceded by bytes no symbol claims: the NOP padding of
+	 * -fpatchable-function-entry=N,N (x86_64 6.12 CALL_PADDING: 16 bytes,
+	 * referenced by __patchable_function_entries and used by call-depth
+	 * tracking), or a kCFI type hash.  They belong to the function's unit:
+	 * the section is its own and is copied whole (see unit_range()).
+	 */
+	if (owner->type == STT_FUNC && (sec->sh.sh_flags & SHF_EXECINSTR) &&
+	    owner->offset > 0 && owner->offset <= 64 &&
+	    owner->offset + owner->size == sec->size)
 		return owner;
 	return NULL;
+}
+
+/*
+ * The bytes of sec that travel with sym when it is copied: the whole section
+ * when sym owns it (padding before a function included), else the symbol.
+ */
+void unit_range(const struct symbol *sym, uint64_t *start, uint64_t *len)
+{
+	if (sym->sec && section_owner(sym->sec) == sym) {
+		*start = 0;
+		*len = sym->sec->size;
+	} else {
+		*start = sym->offset;
+		*len = sym->size;
+	}
 }
 
 static bool pairable(const struct symbol *a, const struct symbol *b)

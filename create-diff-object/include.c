@@ -57,11 +57,83 @@ static bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 	return false;
 }
 
+/* does function f call (or jump to) function callee? */
+static bool calls(const struct cdo *cdo, const struct symbol *f, const struct symbol *callee)
+{
+	const struct section *rsec = f->sec->rela;
+	size_t i;
+
+	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+		struct target t;
+
+		if (r->offset < f->offset || r->offset >= f->offset + f->size)
+			continue;
+		resolve_target(cdo, r, &t);
+		if (t.kind == T_SYMBOL && t.sym == callee)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A changed function without an ftrace site (notrace, or "inline" that GCC
+ * kept out of line, like the __do_sys_* body of a SYSCALL_DEFINE) cannot be
+ * redirected.  Its callers in this object can: they are marked changed, and
+ * their new copies call the new copy of the function.  Repeated until every
+ * such function has a traced caller; refused when one has none here.
+ */
+static int patch_notrace_through_callers(struct cdo *cdo)
+{
+	struct elf *pe = cdo->patched;
+	bool again;
+	int errors = 0;
+	size_t i, j;
+
+	do {
+		again = false;
+		for (i = 1; i < pe->nr_symbols; i++) {
+			struct symbol *p = pe->symbols[i];
+			int callers = 0;
+
+			if (p->type != STT_FUNC || !p->sec || p->status != CHANGED ||
+			    p->notrace_seen || cold_parent(p) || section_is_ignored(p->sec->name) ||
+			    !is_patchable_text(p->sec->name) || has_ftrace_site(cdo, p))
+				continue;
+			p->notrace_seen = true;
+			for (j = 1; j < pe->nr_symbols; j++) {
+				struct symbol *c = pe->symbols[j];
+
+				if (c == p || c->type != STT_FUNC || !c->sec || !calls(cdo, c, p))
+					continue;
+				callers++;
+				if (c->status == SAME) {
+					c->status = CHANGED;
+					again = true;
+				}
+				klpb_msg("note", "%s: %s has no ftrace site (notrace or inline): "
+					 "patching it through its caller %s", cdo->objfile, p->name,
+					 c->name);
+			}
+			if (!callers) {
+				ERROR_SYM(p, "changed function has no ftrace call (notrace or inline) and "
+					  "no caller in this object through which to patch it; hint: "
+					  "patch the functions that call it");
+				errors++;
+			}
+		}
+	} while (again);
+	return errors ? -1 : 0;
+}
+
 int include_changes(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched;
 	int errors = 0;
 	size_t i;
+
+	if (patch_notrace_through_callers(cdo))
+		return -1;
 
 	for (i = 1; i < pe->nr_symbols; i++) {
 		struct symbol *p = pe->symbols[i];
@@ -92,10 +164,9 @@ int include_changes(struct cdo *cdo)
 				continue;
 			}
 			if (p->status == CHANGED && !has_ftrace_site(cdo, p)) {
-				ERROR_SYM(p, "changed function has no ftrace call (notrace or inlined "
-					  "everywhere), so a livepatch cannot redirect it; hint: patch "
-					  "the functions that call it");
-				errors++;
+				/* copied; its callers were marked changed */
+				p->include = true;
+				p->notrace_copy = true;
 				continue;
 			}
 			p->include = true;

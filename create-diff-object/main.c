@@ -49,8 +49,8 @@ static void print_functions(const struct cdo *cdo)
 		struct symbol *s = pe->symbols[i];
 
 		if (s->include && s->type == STT_FUNC)
-			printf("%s %s %s\n", s->status == CHANGED ? "changed" : "new",
-			       cdo->objfile, s->name);
+			printf("%s %s %s\n", s->notrace_copy ? "copied" :
+			       s->status == CHANGED ? "changed" : "new", cdo->objfile, s->name);
 	}
 }
 

@@ -230,7 +230,8 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			 * references into the middle go to the new copy.
 			 */
 			int64_t within = t.addend + (arch->reloc_target_offset(r) - r->addend);
-			bool keep_original = s->status == CHANGED && s->type == STT_FUNC && !cold_parent(s) &&
+			bool keep_original = s->status == CHANGED && s->type == STT_FUNC &&
+				!cold_parent(s) && !s->notrace_copy &&
 				is_text_section(from) && !arch->is_call_reloc(r) &&
 				within == 0;
 
@@ -256,6 +257,7 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 	struct section *sec = sym->sec, *c;
 	char name[1024];
 	bool nobits = sec->sh.sh_type == SHT_NOBITS;
+	uint64_t start, len;
 
 	if (sym->clone)
 		return sym->clone;
@@ -263,15 +265,16 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 		snprintf(name, sizeof(name), "%s", sec->name);
 	else
 		snprintf(name, sizeof(name), "%s.%s", sec->name, sym->name);
+	/* with function padding, the unit starts before the symbol */
+	unit_range(sym, &start, &len);
 	c = elf_add_section(cdo->out, name, sec->sh.sh_type, sec->sh.sh_flags & ~SHF_GROUP,
-			    0, sec->sh.sh_addralign, nobits ? NULL : sec->data + sym->offset,
-			    sym->size);
+			    0, sec->sh.sh_addralign, nobits ? NULL : sec->data + start, len);
 	elf_section_symbol(cdo->out, c);
-	sym->clone = elf_add_symbol(cdo->out, sym->name, sym->type, sym->bind, c, 0, 0, sym->size);
+	sym->clone = elf_add_symbol(cdo->out, sym->name, sym->type, sym->bind, c, 0,
+				    sym->offset - start, sym->size);
 	sym->clone->other = sym->other;
 	sec->clone = sec->clone ? sec->clone : (section_owner(sec) == sym ? c : NULL);
-	if (!nobits && output_convert_relocs(cdo, sec, sym->offset, sym->offset + sym->size, c,
-					     -(int64_t)sym->offset))
+	if (!nobits && output_convert_relocs(cdo, sec, start, start + len, c, -(int64_t)start))
 		return NULL;
 	return sym->clone;
 }
@@ -314,7 +317,7 @@ int output_units(struct cdo *cdo)
 			continue;
 		if (!clone_unit(cdo, s))
 			return -1;
-		if (s->status == CHANGED)
+		if (s->status == CHANGED && !s->notrace_copy)
 			add_func_entry(cdo, s);
 	}
 	return 0;

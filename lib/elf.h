@@ -61,6 +61,8 @@ struct symbol {
 	int status;			/* enum status in create-diff-object */
 	bool include;
 	bool strip;
+	bool notrace_copy;		/* included without being redirected */
+	bool notrace_seen;
 
 	struct symbol *hash_next;	/* chain of the name hash table */
 };
