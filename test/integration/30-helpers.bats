@@ -262,19 +262,21 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
-@test "syscall replaced with KLP_SYSCALL_DEFINE1 (newuname: uname -m)" {
-	klpb t_sys "$PATCHDIR/33-syscall-newuname.patch"
+@test "syscalls replaced with KLP_SYSCALL_DEFINE1 (newuname: uname -m) and KLP_SYSCALL_DEFINE0 (getppid)" {
+	klpb t_sys "$PATCHDIR/33-syscalls-newuname-getppid.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	# the entry wrapper (with an ftrace site) is what gets patched
+	# the entry wrappers (with an ftrace site) are what gets patched
 	assert_output_has "changed kernel/sys.o __x64_sys_newuname"
+	assert_output_has "changed kernel/sys.o __x64_sys_getppid"
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
-check() { uname -m; }
+# uname(2) -> newuname; a child shell's $PPID (getppid) minus its parent's pid
+check() { echo "$(uname -m) $(sh -c 'sh -c "echo \$PPID"; echo $$' | { read -r c; read -r p; echo $((c - p)); })"; }
 mark before; check
 klp_insmod /klpb/t_sys.ko; rc=$?; mark insmod-rc; echo $rc
 mark after; check
 mark all; uname -a
-mark funcs; ls /sys/kernel/livepatch/t_sys/vmlinux | grep newuname
+mark funcs; ls /sys/kernel/livepatch/t_sys/vmlinux | grep , | sort | tr '\n' ' '; echo
 klp_disable t_sys; rc=$?; mark disable-rc; echo $rc
 mark disabled; check
 rmmod t_sys; rc=$?; mark rmmod-rc; echo $rc
@@ -282,15 +284,15 @@ mark removed; check
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sys.ko"
 	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after before) == x86_64 ]]
+	expect_eq before "$(guest_after before)" "x86_64 0"
 	[[ $(guest_after insmod-rc) == 0 ]]
-	[[ $(guest_after after) == klpb_syscall ]]
+	expect_eq after "$(guest_after after)" "klpb_syscall 100000"
 	[[ $(guest_after all) == Linux*klpb_syscall* ]]
-	[[ $(guest_after funcs) == __x64_sys_newuname,* ]]
+	[[ $(guest_after funcs) =~ ^__x64_sys_getppid,[0-9]+\ __x64_sys_newuname,[0-9]+\ $ ]]
 	[[ $(guest_after disable-rc) == 0 ]]
-	[[ $(guest_after disabled) == x86_64 ]]
+	expect_eq disabled "$(guest_after disabled)" "x86_64 0"
 	[[ $(guest_after rmmod-rc) == 0 ]]
-	[[ $(guest_after removed) == x86_64 ]]
+	expect_eq removed "$(guest_after removed)" "x86_64 0"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
