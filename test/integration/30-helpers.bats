@@ -262,6 +262,17 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
+@test "KPATCH_IGNORE_SECTION: a changed data section that would be refused is ignored" {
+	# 07-panic-data.patch alone is refused (changed initialised data)
+	klpb t_igs "$PATCHDIR/37-kpatch-ignore-section.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "kernel/panic.o: section .data.panic_timeout: changes ignored (KPATCH_IGNORE_SECTION)"
+	assert_output_has "changed fs/proc/cmdline.o cmdline_proc_show"
+	[[ $(grep -c '^klp-build:   \(changed\|new\|copied\) ' <<<"$output") == 1 ]]
+	[ -f "$BATS_TEST_TMPDIR/out/t_igs.ko" ]
+}
+
 @test "syscalls replaced with KLP_SYSCALL_DEFINE1 (newuname: uname -m) and KLP_SYSCALL_DEFINE0 (getppid)" {
 	klpb t_sys "$PATCHDIR/33-syscalls-newuname-getppid.patch"
 	echo "$output"
