@@ -56,6 +56,14 @@ struct arch {
 	/* a PC-relative relocation (place-dependent) */
 	bool (*is_pcrel_reloc)(unsigned int type);
 
+	/*
+	 * If byte pos of buf (a function's code) lies in an instruction that
+	 * loads a 32-bit immediate into a register (how __LINE__ reaches a
+	 * call argument), return true with that instruction's extent.
+	 */
+	bool (*immediate_load)(const unsigned char *buf, size_t size, size_t pos,
+			       size_t *start, size_t *len);
+
 	/* special sections of this architecture (the generic ones are in
 	 * create-diff-object/special.c) */
 	const struct special_section *special;

@@ -75,6 +75,30 @@ static bool x86_is_call(const struct reloc *r)
 }
 
 /*
+ * mov $imm32, %r32: b8+r imm32, or 41 b8+r imm32 for r8d-r15d.  Only the
+ * immediate may differ (the register is the same in both versions).
+ */
+static bool x86_immediate_load(const unsigned char *buf, size_t size, size_t pos,
+			       size_t *start, size_t *len)
+{
+	size_t k;
+
+	for (k = pos >= 4 ? pos - 4 : 0; k < pos; k++) {
+		if ((buf[k] & 0xf8) != 0xb8 || pos - k > 4 || k + 5 > size)
+			continue;
+		if (k >= 1 && buf[k - 1] == 0x41) {
+			*start = k - 1;
+			*len = 6;
+		} else {
+			*start = k;
+			*len = 5;
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
  * x86 tables that describe code.  Sizes of kernel structs come from
  * klpb-sizes.o; the 4-byte ones are arrays of s32 relative pointers in every
  * kernel version we support.
@@ -110,4 +134,5 @@ const struct arch arch_x86_64 = {
 	.reloc_target_offset = x86_reloc_target_offset,
 	.is_call_reloc = x86_is_call,
 	.is_pcrel_reloc = x86_is_pcrel,
+	.immediate_load = x86_immediate_load,
 };

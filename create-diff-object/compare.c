@@ -88,6 +88,72 @@ static size_t collect(const struct section *sec, uint64_t start, uint64_t end,
 	return n;
 }
 
+/*
+ * Functions that take __LINE__ as an argument.  A patch that only moves code
+ * changes the line numbers loaded for their calls, which is no functional
+ * change (WARN/BUG line numbers live in __bug_table, which is data).
+ */
+static const char *const line_consumers[] = {
+	"__might_sleep", "__might_resched", "__might_fault", "__cant_sleep",
+	"__cant_migrate", "lockdep_rcu_suspicious", "warn_slowpath_fmt", "__warn",
+	"__warn_printk_line",
+};
+
+/* Is there a call to a __LINE__ consumer within the next bytes after off? */
+static bool line_consumer_call_after(const struct cdo *cdo, const struct section *sec,
+				     uint64_t off)
+{
+	const struct section *rsec = sec->rela;
+	size_t i, j;
+
+	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+		struct target t;
+
+		if (r->offset <= off || r->offset > off + 48)
+			continue;
+		if (!cdo->arch->is_call_reloc(r))
+			continue;
+		resolve_target(cdo, r, &t);
+		if (t.kind != T_SYMBOL)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(line_consumers); j++)
+			if (!strcmp(t.sym->name, line_consumers[j]))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * After masking, bo and bp differ.  Equal after all if every difference is
+ * an immediate loaded into a register just before a call to a __LINE__
+ * consumer, in both versions.
+ */
+static bool only_line_numbers_differ(const struct cdo *cdo, const struct section *os,
+				     uint64_t o_start, const struct section *ps,
+				     uint64_t p_start, const unsigned char *bo,
+				     const unsigned char *bp, size_t size)
+{
+	size_t i, st, len, st2, len2;
+
+	if (!cdo->arch->immediate_load)
+		return false;
+	for (i = 0; i < size; i++) {
+		if (bo[i] == bp[i])
+			continue;
+		if (!cdo->arch->immediate_load(bo, size, i, &st, &len) ||
+		    !cdo->arch->immediate_load(bp, size, i, &st2, &len2) ||
+		    st != st2 || len != len2 || memcmp(bo + st, bp + st, len - 4))
+			return false;
+		if (!line_consumer_call_after(cdo, os, o_start + st) ||
+		    !line_consumer_call_after(cdo, ps, p_start + st))
+			return false;
+		INFO("%s+0x%zx: only a line number differs", ps->name, st);
+		i = st + len - 1;
+	}
+	return true;
+}
+
 /* Compare the byte ranges [o_start, +size) and [p_start, +size) with relocs. */
 static bool range_equal(const struct cdo *cdo, struct section *os, uint64_t o_start,
 			struct section *ps, uint64_t p_start, uint64_t size)
@@ -106,7 +172,8 @@ static bool range_equal(const struct cdo *cdo, struct section *os, uint64_t o_st
 		memcpy(bp, ps->data + p_start, size);
 		mask_relocs(cdo, os, o_start, o_start + size, bo);
 		mask_relocs(cdo, ps, p_start, p_start + size, bp);
-		equal = !memcmp(bo, bp, size);
+		equal = !memcmp(bo, bp, size) ||
+			only_line_numbers_differ(cdo, os, o_start, ps, p_start, bo, bp, size);
 		free(bo);
 		free(bp);
 		if (!equal)
