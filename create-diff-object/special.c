@@ -156,6 +156,17 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 					      sec->sh.sh_flags & ~SHF_GROUP, sec->sh.sh_entsize,
 					      sec->sh.sh_addralign, NULL, 0);
 			elf_section_symbol(cdo->out, out);
+			/*
+			 * SHF_LINK_ORDER (__patchable_function_entries): ld
+			 * refuses to mix it with sections that have no linked
+			 * section; link to the first kept entry's function.
+			 */
+			if (sec->sh.sh_flags & SHF_LINK_ORDER) {
+				if (owner->clone)
+					out->link = owner->clone->sec;
+				else
+					out->sh.sh_flags &= ~(uint64_t)SHF_LINK_ORDER;
+			}
 			if (comp) {
 				out_comp = elf_add_section(cdo->out, comp->name, comp->sh.sh_type,
 							   comp->sh.sh_flags & ~SHF_GROUP,

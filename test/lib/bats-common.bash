@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/kernel.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/qemu.sh"
 
 PATCHDIR=$KLPB_REPO/test/integration/patches
-KLPB_TEST_CFG=$KLPB_CACHE/test/x86_64-6.1/config
+KLPB_TEST_CFG=$KLPB_TEST_DIR/config
 
 # In setup_file: make sure the cached test kernel exists (builds it once,
 # through the driver's own "build original" stage, ~5-10 min on 2 cores).

@@ -1,11 +1,15 @@
 # shellcheck shell=bash
 # Sourced helpers: the test kernel source and build caches (docs/DESIGN.md "Cache").
 
+# KLPB_KVER selects the test kernel version (Debian linux-source-$KLPB_KVER);
+# set it before sourcing this file. Default 6.1 (the original test kernel).
+KLPB_KVER=${KLPB_KVER:-6.1}
 KLPB_CACHE=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}
-KLPB_TARBALL=${KLPB_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-6.1
-KLPB_TEST_BUILD=$KLPB_CACHE/test/x86_64-6.1/build
-KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/x86_64-6.1.config}
+KLPB_TARBALL=${KLPB_TARBALL:-/usr/src/linux-source-$KLPB_KVER.tar.xz}
+KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-$KLPB_KVER
+KLPB_TEST_DIR=$KLPB_CACHE/test/x86_64-$KLPB_KVER
+KLPB_TEST_BUILD=$KLPB_TEST_DIR/build
+KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/x86_64-$KLPB_KVER.config}
 KLPB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KLPB_DRIVER=$KLPB_REPO/klp-build/klp-build
 
@@ -16,7 +20,7 @@ kernel_extract() {
 		printf '%s\n' "$KLPB_TEST_SRC"
 		return 0
 	fi
-	[[ -r $KLPB_TARBALL ]] || { echo "kernel_extract: $KLPB_TARBALL missing (install linux-source-6.1)" >&2; return 1; }
+	[[ -r $KLPB_TARBALL ]] || { echo "kernel_extract: $KLPB_TARBALL missing (install linux-source-$KLPB_KVER)" >&2; return 1; }
 	local parent tmp
 	parent=$(dirname "$KLPB_TEST_SRC")
 	mkdir -p "$parent"
@@ -26,7 +30,7 @@ kernel_extract() {
 		echo "kernel_extract: failed to extract $KLPB_TARBALL" >&2
 		return 1
 	fi
-	# The tarball holds one top-level directory (linux-source-6.1).
+	# The tarball holds one top-level directory (linux-source-$KLPB_KVER).
 	local top
 	top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
 	if [[ -z $top || ! -f $top/Makefile ]]; then
@@ -88,12 +92,12 @@ kernel_test_build() {
 	src=$(kernel_extract) || return 1
 	if [[ ! -f $KLPB_TEST_BUILD/.klp-build-key || ! -f $KLPB_TEST_BUILD/arch/x86/boot/bzImage ]] ||
 	   [[ $KLPB_TEST_CONFIG_FRAG -nt $KLPB_TEST_BUILD/.klp-build-key ]]; then
-		mkdir -p "$KLPB_CACHE/test/x86_64-6.1"
-		cfg=$KLPB_CACHE/test/x86_64-6.1/config
+		mkdir -p "$KLPB_TEST_DIR"
+		cfg=$KLPB_TEST_DIR/config
 		kernel_test_config "$cfg.tmp" || return 1
 		mv "$cfg.tmp" "$cfg"
 	fi
-	cfg=$KLPB_CACHE/test/x86_64-6.1/config
+	cfg=$KLPB_TEST_DIR/config
 	"$KLPB_DRIVER" --build-original-only -s "$src" -c "$cfg" -b "$KLPB_TEST_BUILD" >&2 || return 1
 	printf '%s\n' "$KLPB_TEST_BUILD"
 }

@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# Linux 6.12 (Debian linux-source-6.12) on x86_64, with the code-generation
+# features that change object files: IBT (endbr64 at function entry, objtool
+# delayed to vmlinux.o and the module link), return thunks, call padding /
+# call-depth tracking (16 NOP bytes + __pfx_ symbols before every function).
+# test/configs/x86_64-6.12.config; one more cached kernel build (~8 min).
+#
+# Note: QEMU TCG does not enforce IBT (no CET), so a missing endbr64 would not
+# fault here; the structure test checks the module's tables instead.
+
+KLPB_KVER=6.12
+load ../lib/bats-common
+
+setup_file() {
+	if [[ ! -r /usr/src/linux-source-6.12.tar.xz && ! -f $KLPB_TEST_SRC/Makefile ]]; then
+		skip "linux-source-6.12 is not installed (apt-get install linux-source-6.12)"
+	fi
+	klpb_need_kernel
+}
+
+setup() {
+	klpb_need_tools
+}
+
+# lifecycle NAME CHECK [FILES...]: guest script running CHECK before, after
+# insmod, after disable, after rmmod of NAME.ko (as 20-livepatch.bats).
+lifecycle() {
+	local name=$1 check=$2
+	shift 2
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $check; }
+mark before; check
+klp_insmod /klpb/$name.ko; mark insmod-rc; echo \$?
+mark replace; cat /sys/kernel/livepatch/$name/replace
+mark after; check
+klp_disable $name; mark disable-rc; echo \$?
+mark disabled; check
+rmmod $name; mark rmmod-rc; echo \$?
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$@"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+}
+
+@test "6.12: the test kernel has IBT, return thunks and call padding" {
+	local c=$KLPB_TEST_BUILD/.config
+	grep -qx CONFIG_X86_KERNEL_IBT=y "$c"
+	grep -qx CONFIG_MITIGATION_RETHUNK=y "$c"
+	grep -qx CONFIG_CALL_PADDING=y "$c"
+	grep -qx CONFIG_MITIGATION_CALL_DEPTH_TRACKING=y "$c"
+	grep -qx CONFIG_UNWINDER_ORC=y "$c"
+	grep -qx CONFIG_LIVEPATCH=y "$c"
+	# objtool is delayed: per-object files have no ORC, vmlinux has
+	! readelf -SW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | grep -q orc_unwind
+	readelf -SW "$KLPB_TEST_BUILD/vmlinux" | grep -q orc_unwind_ip
+}
+
+@test "6.12 smoke: samples/livepatch/livepatch-sample.c" {
+	local d=$BATS_TEST_TMPDIR/sample
+	mkdir -p "$d"
+	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
+	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
+	make -C "$KLPB_TEST_BUILD" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	cat >"$d/guest.sh" <<'GUEST'
+insmod /klpb/livepatch-sample.ko; mark insmod-rc; echo $?
+klp_wait_transition livepatch_sample
+mark after; cat /proc/cmdline
+klp_disable livepatch_sample; mark disable-rc; echo $?
+rmmod livepatch_sample; mark rmmod-rc; echo $?
+GUEST
+	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "this has been live patched" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: one changed function (cmdline_proc_show), replace reads 1" {
+	klpb t_one "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_one 'cat /proc/cmdline'
+	[[ $(guest_after before) != *klpb_one_function* ]]
+	[[ $(guest_after after) == *console=ttyS0*" klpb_one_function" ]]
+	[[ $(guest_after replace) == 1 ]]
+	[[ $(guest_after disabled) != *klpb_one_function* ]]
+	[[ $(guest_after removed) != *klpb_one_function* ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: the patch module carries what objtool gives a module (ORC, return/call sites, padding, endbr)" {
+	klpb t_struct "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local ko=$BATS_TEST_TMPDIR/out/t_struct.ko secs syms
+	secs=$(readelf -SW "$ko")
+	syms=$(readelf -sW "$ko")
+	[[ $secs == *" .orc_unwind_ip "* ]]
+	[[ $secs == *" .orc_unwind "* ]]
+	[[ $secs == *" .return_sites "* ]]
+	[[ $secs == *" .call_sites "* ]]
+	# Kbuild's objtool ran on the template objects (--prefix: __pfx_ symbols)
+	[[ $syms == *" __pfx_klpb_init"* ]]
+	# the diff object went through objtool without --prefix (klp-build's
+	# objtool_args): its functions have their padding but no __pfx_ symbol
+	[[ $syms != *" __pfx_cmdline_proc_show"* ]]
+	# ORC and return-site entries cover the new cmdline_proc_show
+	readelf -rW "$ko" | sed -n "/'.rela.orc_unwind_ip'/,/^\$/p" | grep -qE ' (cmdline_proc_show|\.text\.cmdline_proc_show) '
+	readelf -rW "$ko" | sed -n "/'.rela.return_sites'/,/^\$/p" | grep -qE ' (cmdline_proc_show|\.text\.cmdline_proc_show) '
+	# the new cmdline_proc_show starts with endbr64 (f3 0f 1e fa), preceded by 16 NOPs
+	local sec off
+	read -r sec off < <(readelf -sW "$ko" | awk '$8 == "cmdline_proc_show" && $4 == "FUNC" { print $7, $2 }')
+	[[ -n $sec ]]
+	local bytes
+	bytes=$(objcopy -O binary --only-section="$(readelf -SW "$ko" | sed -n "s/^ *\[ *$sec\] \([^ ]*\) .*/\1/p")" "$ko" /dev/stdout |
+		od -An -tx1 -v | tr -d ' \n')
+	off=$((16#$off))
+	[[ ${bytes:$(((off - 16) * 2)):32} == 90909090909090909090909090909090 ]]
+	[[ ${bytes:$((off * 2)):8} == f30f1efa ]]
+}
+
+@test "6.12: changed function calling static helpers (meminfo_proc_show -> show_val_kb)" {
+	klpb t_helper "$PATCHDIR/02-meminfo-static-helper.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_helper 'grep KlpbHelper /proc/meminfo || echo none'
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after after) =~ ^KlpbHelper:\ +[0-9]+\ kB$ ]]
+	[[ $(guest_after disabled) == none ]]
+	[[ $(guest_after removed) == none ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: new function (klpb_version_suffix called from version_proc_show)" {
+	klpb t_newfn "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_newfn 'grep klpb_new_function /proc/version || echo none'
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after after) == "klpb_new_function Linux" ]]
+	[[ $(guest_after disabled) == none ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: WARN in patched code prints a warning, not an oops" {
+	klpb t_warn "$PATCHDIR/20-cmdline-warn.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle t_warn 'cat /proc/cmdline >/dev/null; echo read-rc=$?'
+	[[ $(guest_after after) == read-rc=0 ]]
+	[[ $(guest_after disabled) == read-rc=0 ]]
+	local d
+	d=$(qemu_dmesg "$QEMU_LOG")
+	# exactly one warning (the read after insmod), from the patched function
+	[[ $(grep -c 'klpb_warn_in_patched_code' <<<"$d") == 1 ]]
+	grep -E 'WARNING: CPU: [0-9]+ PID: [0-9]+ at fs/proc/cmdline.c:[0-9]+ cmdline_proc_show' <<<"$d"
+	! grep -E 'invalid opcode|Oops|BUG:|general protection|kernel panic' <<<"$d"
+}
+
+@test "6.12: module function, module loaded before the patch (kernel/configs.ko)" {
+	klpb t_mod "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi; }
+insmod /klpb/configs.ko; mark configs-rc; echo $?
+mark before; check
+klp_insmod /klpb/t_mod.ko; mark insmod-rc; echo $?
+mark after; check
+klp_disable t_mod; mark disable-rc; echo $?
+mark disabled; check
+rmmod t_mod; mark rmmod-rc; echo $?
+rmmod configs; mark configs-rmmod-rc; echo $?
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_mod.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after before) == "original $size" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after configs-rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: atomic replace: replace reads 1 by default, 0 with --no-replace; the default replaces" {
+	klpb t_a --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -eq 0 ]
+	klpb t_b --no-replace "$PATCHDIR/03-version-new-function.patch"
+	[ "$status" -eq 0 ]
+	klpb t_c "$PATCHDIR/02-meminfo-static-helper.patch"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { echo "$(grep -c klpb_one_function /proc/cmdline) $(grep -c klpb_new_function /proc/version) $(grep -c KlpbHelper /proc/meminfo)"; }
+klp_insmod /klpb/t_a.ko; klp_insmod /klpb/t_b.ko
+mark both; check
+mark replace-ab; echo "$(cat /sys/kernel/livepatch/t_a/replace) $(cat /sys/kernel/livepatch/t_b/replace)"
+klp_insmod /klpb/t_c.ko
+mark replaced; check
+mark replace-c; cat /sys/kernel/livepatch/t_c/replace
+mark livepatches; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR"/out/t_{a,b,c}.ko
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after both) == "1 1 0" ]]
+	[[ $(guest_after replace-ab) == "0 0" ]]
+	[[ $(guest_after replaced) == "0 0 1" ]]
+	[[ $(guest_after replace-c) == 1 ]]
+	[[ $(guest_after livepatches) == "t_c " ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
