@@ -18,7 +18,10 @@ HEADERS    := $(wildcard lib/*.h arch/*.h create-diff-object/*.h klp-convert/*.h
 
 TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-convert)
 
-.PHONY: all setup check check-unit check-integration check-convert demo install clean shellcheck
+bench: all
+	bash bench/warm-patch
+
+.PHONY: bench all setup check check-unit check-integration check-convert demo install clean shellcheck
 all: $(TOOLS)
 
 %.o: %.c $(HEADERS)
@@ -53,7 +56,7 @@ demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh bench/warm-patch
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch .ci/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/klp-build \
