@@ -21,6 +21,10 @@
 KLPB_BUSYBOX=${KLPB_BUSYBOX:-/bin/busybox}
 KLPB_QEMU=${KLPB_QEMU:-qemu-system-x86_64}
 KLPB_QEMU_TIMEOUT=${KLPB_QEMU_TIMEOUT:-180}
+# Extra QEMU options and kernel command-line words for one test (e.g.
+# KLPB_QEMU_OPTS="-cpu Skylake-Client" KLPB_QEMU_APPEND="retbleed=stuff").
+KLPB_QEMU_OPTS=${KLPB_QEMU_OPTS:-}
+KLPB_QEMU_APPEND=${KLPB_QEMU_APPEND:-}
 
 qemu_initramfs() {
 	local out=$1 script=$2 dir f
@@ -85,9 +89,11 @@ GUEST
 
 qemu_boot() {
 	local kernel=$1 initrd=$2 log=$3 tmo=${4:-$KLPB_QEMU_TIMEOUT} rc=0
-	timeout --foreground -k 5 "$tmo" "$KLPB_QEMU" -m 1G -smp 1 -nographic -no-reboot -net none \
+	local -a opts=()
+	read -r -a opts <<<"$KLPB_QEMU_OPTS"
+	timeout --foreground -k 5 "$tmo" "$KLPB_QEMU" -m 1G -smp 1 -nographic -no-reboot -net none "${opts[@]}" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4${KLPB_QEMU_APPEND:+ $KLPB_QEMU_APPEND}" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
