@@ -18,11 +18,9 @@ HEADERS    := $(wildcard lib/*.h arch/*.h create-diff-object/*.h klp-convert/*.h
 
 TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-convert)
 
-bench: all
-	bash bench/warm-patch
+all: $(TOOLS)
 
 .PHONY: bench all setup check check-unit check-integration check-convert demo install clean shellcheck
-all: $(TOOLS)
 
 %.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -51,6 +49,9 @@ check-convert: all
 	bash klp-convert/tests/run.sh
 
 check: check-unit check-integration check-convert
+
+bench: all
+	bash bench/warm-patch
 
 demo: all
 	bash scripts/demo.sh
