@@ -17,12 +17,12 @@ setup_file() {
 	make -C "$KLPB_TEST_BUILD" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
 	cat >"$d/guest.sh" <<'GUEST'
 mark before; cat /proc/cmdline
-insmod /klpb/livepatch-sample.ko; mark insmod-rc; echo $?
+insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc
 klp_wait_transition livepatch_sample
 mark after; cat /proc/cmdline
-klp_disable livepatch_sample; mark disable-rc; echo $?
+klp_disable livepatch_sample; rc=$?; mark disable-rc; echo $rc
 mark disabled; cat /proc/cmdline
-rmmod livepatch_sample; mark rmmod-rc; echo $?
+rmmod livepatch_sample; rc=$?; mark rmmod-rc; echo $rc
 mark lsmod; lsmod | grep -c livepatch_sample
 GUEST
 	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"

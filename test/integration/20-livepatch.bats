@@ -20,11 +20,11 @@ lifecycle() {
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { $check; }
 mark before; check
-klp_insmod /klpb/$name.ko; mark insmod-rc; echo \$?
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
 mark after; check
-klp_disable $name; mark disable-rc; echo \$?
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
 mark disabled; check
-rmmod $name; mark rmmod-rc; echo \$?
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
 mark removed; check
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$@"
@@ -91,15 +91,15 @@ CONFIGS_CHECK='if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; the
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { $CONFIGS_CHECK; }
-insmod /klpb/configs.ko; mark configs-rc; echo \$?
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
 mark before; check
-klp_insmod /klpb/t_mod.ko; mark insmod-rc; echo \$?
+klp_insmod /klpb/t_mod.ko; rc=\$?; mark insmod-rc; echo \$rc
 mark after; check
-klp_disable t_mod; mark disable-rc; echo \$?
+klp_disable t_mod; rc=\$?; mark disable-rc; echo \$rc
 mark disabled; check
-rmmod t_mod; mark rmmod-rc; echo \$?
+rmmod t_mod; rc=\$?; mark rmmod-rc; echo \$rc
 mark removed; check
-rmmod configs; mark configs-rmmod-rc; echo \$?
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_mod.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
 	qemu_guest_out "$QEMU_LOG"
@@ -123,13 +123,13 @@ GUEST
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { $CONFIGS_CHECK; }
-klp_insmod /klpb/t_late.ko; mark insmod-rc; echo \$?
-insmod /klpb/configs.ko; mark configs-rc; echo \$?
+klp_insmod /klpb/t_late.ko; rc=\$?; mark insmod-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
 klp_wait_transition t_late
 mark after; check
-klp_disable t_late; mark disable-rc; echo \$?
+klp_disable t_late; rc=\$?; mark disable-rc; echo \$rc
 mark disabled; check
-rmmod t_late; mark rmmod-rc; echo \$?
+rmmod t_late; rc=\$?; mark rmmod-rc; echo \$rc
 mark removed; check
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_late.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
@@ -186,14 +186,14 @@ GUEST
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { c=absent; [ -e /proc/config.gz ] && c=\$($CONFIGS_CHECK); echo "\$(grep -c klpb_one_function /proc/cmdline) \$c"; }
-klp_insmod /klpb/t_multi.ko; mark insmod-rc; echo \$?
+klp_insmod /klpb/t_multi.ko; rc=\$?; mark insmod-rc; echo \$rc
 mark vmlinux-only; check
-insmod /klpb/configs.ko; mark configs-rc; echo \$?
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
 mark both; check
 mark objects; ls /sys/kernel/livepatch/t_multi | grep -v -e enabled -e transition -e force -e replace | sort | tr '\n' ' '; echo
-klp_disable t_multi; mark disable-rc; echo \$?
+klp_disable t_multi; rc=\$?; mark disable-rc; echo \$rc
 mark disabled; check
-rmmod t_multi; mark rmmod-rc; echo \$?
+rmmod t_multi; rc=\$?; mark rmmod-rc; echo \$rc
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_multi.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
 	qemu_guest_out "$QEMU_LOG"

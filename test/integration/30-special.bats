@@ -20,12 +20,12 @@ setup() {
 check() { echo "$(grep -c klpb_sympos /proc/modules) $(grep -c klpb_sympos /proc/mounts) $(grep -c '^proc /proc proc' /proc/mounts)"; }
 insmod /klpb/configs.ko
 mark before; check
-klp_insmod /klpb/t_sympos.ko; mark insmod-rc; echo $?
+klp_insmod /klpb/t_sympos.ko; rc=$?; mark insmod-rc; echo $rc
 mark after; check
 mark modules; cat /proc/modules
-klp_disable t_sympos; mark disable-rc; echo $?
+klp_disable t_sympos; rc=$?; mark disable-rc; echo $rc
 mark disabled; check
-rmmod t_sympos; mark rmmod-rc; echo $?
+rmmod t_sympos; rc=$?; mark rmmod-rc; echo $rc
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sympos.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
 	qemu_guest_out "$QEMU_LOG"
@@ -44,16 +44,35 @@ GUEST
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
-klp_insmod /klpb/t_once.ko; mark insmod-rc; echo $?
+klp_insmod /klpb/t_once.ko; rc=$?; mark insmod-rc; echo $rc
 cat /proc/cmdline >/dev/null; cat /proc/cmdline >/dev/null
 mark once; dmesg | grep -c 'klpb: patched cmdline_proc_show ran'
-klp_disable t_once; mark disable-rc; echo $?
-rmmod t_once; mark rmmod-rc; echo $?
+klp_disable t_once; rc=$?; mark disable-rc; echo $rc
+rmmod t_once; rc=$?; mark rmmod-rc; echo $rc
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_once.ko"
 	qemu_guest_out "$QEMU_LOG"
 	[[ $(guest_after insmod-rc) == 0 ]]
 	[[ $(guest_after once) == 1 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "a patch that only adds a callback (no changed function) builds and runs it" {
+	klpb t_cbonly "$PATCHDIR/14-cmdline-callbacks-only.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+klp_insmod /klpb/t_cbonly.ko; rc=$?; mark insmod-rc; echo $rc
+mark ran; dmesg | grep -c 'klpb: callbacks-only post-patch'
+klp_disable t_cbonly; rc=$?; mark disable-rc; echo $rc
+rmmod t_cbonly; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_cbonly.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after ran) == 1 ]]
 	[[ $(guest_after disable-rc) == 0 ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
