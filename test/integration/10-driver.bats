@@ -137,6 +137,17 @@ comment_patch() {
 	assert_no_ko
 }
 
+@test "refused: a changed struct layout (struct seq_file, file:line named, shadow-variable hint)" {
+	klpb_need_tools
+	klpb t_struct "$PATCHDIR/16-seq-file-struct.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "include/linux/seq_file.h:"
+	assert_output_has "struct seq_file"
+	assert_output_has "shadow variables"
+	assert_no_ko
+}
+
 @test "success leaves the source tree and the build dir unchanged; default name" {
 	klpb_need_tools
 	local before bbefore
