@@ -30,12 +30,12 @@ lifecycle() {
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { $check; }
 mark before; check
-klp_insmod /klpb/$name.ko; mark insmod-rc; echo \$?
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
 mark replace; cat /sys/kernel/livepatch/$name/replace
 mark after; check
-klp_disable $name; mark disable-rc; echo \$?
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
 mark disabled; check
-rmmod $name; mark rmmod-rc; echo \$?
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
 mark removed; check
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$@"
@@ -65,11 +65,11 @@ GUEST
 	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
 	make -C "$KLPB_TEST_BUILD" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
 	cat >"$d/guest.sh" <<'GUEST'
-insmod /klpb/livepatch-sample.ko; mark insmod-rc; echo $?
+insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc
 klp_wait_transition livepatch_sample
 mark after; cat /proc/cmdline
-klp_disable livepatch_sample; mark disable-rc; echo $?
-rmmod livepatch_sample; mark rmmod-rc; echo $?
+klp_disable livepatch_sample; rc=$?; mark disable-rc; echo $rc
+rmmod livepatch_sample; rc=$?; mark rmmod-rc; echo $rc
 GUEST
 	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"
 	qemu_guest_out "$QEMU_LOG"
@@ -170,14 +170,14 @@ GUEST
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 check() { if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi; }
-insmod /klpb/configs.ko; mark configs-rc; echo $?
+insmod /klpb/configs.ko; rc=$?; mark configs-rc; echo $rc
 mark before; check
-klp_insmod /klpb/t_mod.ko; mark insmod-rc; echo $?
+klp_insmod /klpb/t_mod.ko; rc=$?; mark insmod-rc; echo $rc
 mark after; check
-klp_disable t_mod; mark disable-rc; echo $?
+klp_disable t_mod; rc=$?; mark disable-rc; echo $rc
 mark disabled; check
-rmmod t_mod; mark rmmod-rc; echo $?
-rmmod configs; mark configs-rmmod-rc; echo $?
+rmmod t_mod; rc=$?; mark rmmod-rc; echo $rc
+rmmod configs; rc=$?; mark configs-rmmod-rc; echo $rc
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_mod.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
 	qemu_guest_out "$QEMU_LOG"
@@ -225,11 +225,11 @@ GUEST
 	[ "$status" -eq 0 ]
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 mark retbleed; cat /sys/devices/system/cpu/vulnerabilities/retbleed
-klp_insmod /klpb/t_stuff.ko; mark insmod-rc; echo $?
+klp_insmod /klpb/t_stuff.ko; rc=$?; mark insmod-rc; echo $rc
 mark after; grep klpb_new_function /proc/version || echo none
 mark suffix-sec; cat /sys/module/t_stuff/sections/.text.klpb_version_suffix
-klp_disable t_stuff; mark disable-rc; echo $?
-rmmod t_stuff; mark rmmod-rc; echo $?
+klp_disable t_stuff; rc=$?; mark disable-rc; echo $rc
+rmmod t_stuff; rc=$?; mark rmmod-rc; echo $rc
 mark removed; grep klpb_new_function /proc/version || echo none
 GUEST
 	KLPB_QEMU_OPTS="-cpu Skylake-Client" KLPB_QEMU_APPEND="retbleed=stuff debug-callthunks"
@@ -257,5 +257,38 @@ GUEST
 	echo "klpb_version_suffix section $sec, entry 0x$dest, thunk at 0x$pad"
 	[[ -n $pad ]]
 	(( 16#$pad >= sec && 16#$pad < 16#$dest ))
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: module loaded AFTER the patch, unloaded and loaded again (6.12 clears late relocations)" {
+	klpb t_late "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi; }
+klp_insmod /klpb/t_late.ko; rc=$?; mark insmod-rc; echo $rc
+insmod /klpb/configs.ko; rc=$?; mark configs-rc; echo $rc
+klp_wait_transition t_late
+mark after; check
+rmmod configs; rc=$?; mark configs-rmmod-rc; echo $rc
+insmod /klpb/configs.ko; rc=$?; mark configs-again-rc; echo $rc
+mark again; check
+klp_disable t_late; rc=$?; mark disable-rc; echo $rc
+mark disabled; check
+rmmod t_late; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_late.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after configs-rmmod-rc) == 0 ]]
+	[[ $(guest_after configs-again-rc) == 0 ]]
+	[[ $(guest_after again) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
