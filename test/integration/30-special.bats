@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # Harder cases: a function name that exists twice in vmlinux (sympos), and
-# special sections (__bug_table, .data.once) in the patched function.
+# special sections (__bug_table, .data.once, __jump_table, __ex_table,
+# .altinstructions) in the patched function.
 
 load ../lib/bats-common
+load 31-special.bash
 
 setup_file() {
 	klpb_need_kernel
@@ -76,4 +78,8 @@ GUEST
 	[[ $(guest_after disable-rc) == 0 ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "static branch on a vmlinux key toggled before and after load, faulting user read, stac/clac (__jump_table, __ex_table, .altinstructions)" {
+	sc_jump_ex_alt
 }

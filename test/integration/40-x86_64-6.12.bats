@@ -10,6 +10,7 @@
 
 KLPB_KVER=6.12
 load ../lib/bats-common
+load 31-special.bash
 
 setup_file() {
 	if [[ ! -r /usr/src/linux-source-6.12.tar.xz && ! -f $KLPB_TEST_SRC/Makefile ]]; then
@@ -291,4 +292,8 @@ GUEST
 	[[ $(guest_after disabled) == "original $size" ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+@test "6.12: static branch on a vmlinux key toggled before and after load, faulting user read, stac/clac (__jump_table, __ex_table, .altinstructions)" {
+	sc_jump_ex_alt
 }

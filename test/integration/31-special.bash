@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# Special-section cases shared by 30-special.bats (Linux 6.1) and
+# 40-x86_64-6.12.bats: each sc_* function is one @test body, run against the
+# test kernel that test/lib/kernel.sh selects (KLPB_KVER).
+# shellcheck disable=SC2016,SC2154 # guest scripts are literal; bats vars
+
+# sc_jump_ex_alt: patches/15 gives cmdline_proc_show a static branch on a
+# vmlinux tracepoint key (__jump_table, key reached through a klp relocation
+# applied at load) and a new function that reads user address 0 between
+# stac/clac (__ex_table, .altinstructions). The key is toggled before the
+# patch loads and twice after; the user read must fault into the fixup
+# (-EFAULT = -14), not oops.
+sc_jump_ex_alt() {
+	grep -qx 'CONFIG_JUMP_LABEL=y' "$KLPB_TEST_BUILD/.config" ||
+		skip "CONFIG_JUMP_LABEL is off in the test kernel (no __jump_table to test)"
+	klpb t_special "$PATCHDIR/15-cmdline-special-sections.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local ko=$BATS_TEST_TMPDIR/out/t_special.ko sec
+	for sec in __jump_table __ex_table .altinstructions .altinstr_replacement; do
+		readelf -SW "$ko" | grep -qF " $sec " || { echo "no $sec in $ko" >&2; return 1; }
+	done
+	# The tracepoint key is a vmlinux symbol: its __jump_table reference must
+	# be a livepatch relocation (.klp.rela.vmlinux.__jump_table).
+	readelf -SW "$ko" | grep -qF '.klp.rela.vmlinux.__jump_table' ||
+		{ echo "no .klp.rela.vmlinux.__jump_table in $ko" >&2; return 1; }
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mkdir -p /sys/kernel/tracing; mount -t tracefs tracefs /sys/kernel/tracing
+ev=/sys/kernel/tracing/events/sched/sched_process_fork/enable
+show() { cat /proc/cmdline | grep -o ' klpb_special.*' || echo unpatched; }
+mark before; show
+echo 1 >$ev
+klp_insmod /klpb/t_special.ko; rc=$?; mark insmod-rc; echo $rc
+mark on-at-load; show
+echo 0 >$ev
+mark off; show
+echo 1 >$ev
+mark on; show
+echo 0 >$ev
+klp_disable t_special; rc=$?; mark disable-rc; echo $rc
+mark disabled; show
+rmmod t_special; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == unpatched ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after on-at-load) == " klpb_special key=1 fault=-14" ]]
+	[[ $(guest_after off) == " klpb_special key=0 fault=-14" ]]
+	[[ $(guest_after on) == " klpb_special key=1 fault=-14" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == unpatched ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
