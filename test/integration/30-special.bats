@@ -83,3 +83,7 @@ GUEST
 @test "static branch on a vmlinux key toggled before and after load, faulting user read, stac/clac (__jump_table, __ex_table, .altinstructions)" {
 	sc_jump_ex_alt
 }
+
+@test "a function GCC emits only as an IPA clone (cpu_show_common.constprop.0) is patched through the clone" {
+	sc_constprop_clone
+}

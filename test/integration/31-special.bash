@@ -53,3 +53,34 @@ GUEST
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# sc_constprop_clone: patches/17 changes cpu_show_common(), which GCC emits
+# only as the IPA clone cpu_show_common.constprop.0 (arch/x86/kernel/cpu/bugs.o).
+# The clone is what must be patched; the result shows in
+# /sys/devices/system/cpu/vulnerabilities/* ("Not affected" under TCG).
+sc_constprop_clone() {
+	nm "$KLPB_TEST_BUILD/arch/x86/kernel/cpu/bugs.o" | grep -q ' cpu_show_common\.constprop\.' ||
+		skip "GCC made no cpu_show_common.constprop clone in this kernel (nothing to test)"
+	klpb t_clone "$PATCHDIR/17-bugs-constprop-clone.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "changed arch/x86/kernel/cpu/bugs.o cpu_show_common.constprop."
+	local f=/sys/devices/system/cpu/vulnerabilities/meltdown
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+mark before; cat $f
+klp_insmod /klpb/t_clone.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; cat $f
+klp_disable t_clone; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; cat $f
+rmmod t_clone; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_clone.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after before) == "Not affected" ]]
+	[[ $(guest_after after) == "Not affected (klpb_constprop)" ]]
+	[[ $(guest_after disabled) == "Not affected" ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

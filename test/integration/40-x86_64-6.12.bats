@@ -297,3 +297,7 @@ GUEST
 @test "6.12: static branch on a vmlinux key toggled before and after load, faulting user read, stac/clac (__jump_table, __ex_table, .altinstructions)" {
 	sc_jump_ex_alt
 }
+
+@test "6.12: a function GCC emits only as an IPA clone (cpu_show_common.constprop.0) is patched through the clone" {
+	sc_constprop_clone
+}
