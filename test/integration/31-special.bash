@@ -6,8 +6,9 @@
 
 # sc_jump_ex_alt: patches/15 gives cmdline_proc_show a static branch on a
 # vmlinux tracepoint key (__jump_table, key reached through a klp relocation
-# applied at load) and a new function that reads user address 0 between
-# stac/clac (__ex_table, .altinstructions). The key is toggled before the
+# applied at load), a call of that tracepoint (static branch + static call,
+# .static_call_sites on kernels that inline static calls) and a new function
+# that reads user address 0 between stac/clac (__ex_table, .altinstructions). The key is toggled before the
 # patch loads and twice after; the user read must fault into the fixup
 # (-EFAULT = -14), not oops.
 sc_jump_ex_alt() {
@@ -20,6 +21,10 @@ sc_jump_ex_alt() {
 	for sec in __jump_table __ex_table .altinstructions .altinstr_replacement; do
 		readelf -SW "$ko" | grep -qF " $sec " || { echo "no $sec in $ko" >&2; return 1; }
 	done
+	if grep -qx 'CONFIG_HAVE_STATIC_CALL_INLINE=y' "$KLPB_TEST_BUILD/.config"; then
+		readelf -SW "$ko" | grep -qF '.klp.rela.vmlinux..static_call_sites' ||
+			{ echo "no .klp.rela.vmlinux..static_call_sites in $ko" >&2; return 1; }
+	fi
 	# The tracepoint key is a vmlinux symbol: its __jump_table reference must
 	# be a livepatch relocation (.klp.rela.vmlinux.__jump_table).
 	readelf -SW "$ko" | grep -qF '.klp.rela.vmlinux.__jump_table' ||
@@ -28,14 +33,19 @@ sc_jump_ex_alt() {
 mkdir -p /sys/kernel/tracing; mount -t tracefs tracefs /sys/kernel/tracing
 ev=/sys/kernel/tracing/events/sched/sched_process_fork/enable
 show() { cat /proc/cmdline | grep -o ' klpb_special.*' || echo unpatched; }
+# events the patched function emitted: sched_process_fork with parent == child
+selfforks() { sed -n 's/.* pid=\([0-9]*\) child_comm=.* child_pid=\([0-9]*\)$/\1 \2/p' /sys/kernel/tracing/trace | awk '$1 == $2' | wc -l; }
 mark before; show
 echo 1 >$ev
 klp_insmod /klpb/t_special.ko; rc=$?; mark insmod-rc; echo $rc
 mark on-at-load; show
+mark traced-1; selfforks
 echo 0 >$ev
 mark off; show
+mark traced-2; selfforks
 echo 1 >$ev
 mark on; show
+mark traced-3; selfforks
 echo 0 >$ev
 klp_disable t_special; rc=$?; mark disable-rc; echo $rc
 mark disabled; show
@@ -48,6 +58,11 @@ GUEST
 	[[ $(guest_after on-at-load) == " klpb_special key=1 fault=-14" ]]
 	[[ $(guest_after off) == " klpb_special key=0 fault=-14" ]]
 	[[ $(guest_after on) == " klpb_special key=1 fault=-14" ]]
+	# The tracepoint call in patched code fires only while the key is on.
+	local t1 t2 t3
+	t1=$(guest_after traced-1) t2=$(guest_after traced-2) t3=$(guest_after traced-3)
+	echo "self-fork events: $t1 $t2 $t3"
+	(( t1 >= 1 && t2 == t1 && t3 > t2 ))
 	[[ $(guest_after disable-rc) == 0 ]]
 	[[ $(guest_after disabled) == unpatched ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]

@@ -294,7 +294,7 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
-@test "6.12: static branch on a vmlinux key toggled before and after load, faulting user read, stac/clac (__jump_table, __ex_table, .altinstructions)" {
+@test "6.12: static branch on a vmlinux key toggled before and after load, tracepoint call, faulting user read, stac/clac (__jump_table, .static_call_sites, __ex_table, .altinstructions)" {
 	sc_jump_ex_alt
 }
 
