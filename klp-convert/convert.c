@@ -102,6 +102,44 @@ static int check_names(const struct elf *elf, const char *objname, const char *n
 	return 0;
 }
 
+/*
+ * Sections whose entries the kernel processes when the patch module loads
+ * (jump_label_add_module, static_call_add_module at MODULE_STATE_COMING).
+ * Livepatch relocations against vmlinux are applied before that, by the
+ * module loader itself; those against another module only when that module
+ * is there (klp_init_object_loaded), too late for these tables: a key
+ * defined in a module cannot be used from patched code this way.
+ */
+static const struct {
+	const char *section;
+	const char *what;	/* what the referenced symbol is */
+	const char *hint;
+} load_time_tables[] = {
+	{ "__jump_table", "static key",
+	  "test the key with static_key_enabled() instead of static_branch_*()/static_key_*() branches" },
+	{ ".static_call_sites", "static call key",
+	  "call the target through a function pointer read with static_call_query()" },
+};
+
+static int check_load_time_table(struct elf *elf, const struct reloc_rec *rec,
+				 const char *objname)
+{
+	size_t i;
+
+	if (!strcmp(objname, "vmlinux"))
+		return 0;
+	for (i = 0; i < sizeof(load_time_tables) / sizeof(load_time_tables[0]); i++) {
+		if (strcmp(rec->sec->name, load_time_tables[i].section))
+			continue;
+		ERROR("%s: %s+0x%llx: %s %s is defined in module %s; the kernel sets up %s entries before it can resolve symbols of other modules (hint: %s)",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place,
+		      load_time_tables[i].what, rec->name, objname, rec->sec->name,
+		      load_time_tables[i].hint);
+		return -1;
+	}
+	return 0;
+}
+
 static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb *db,
 			 const struct reloc_rec *rec)
 {
@@ -166,6 +204,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		return -1;
 	}
 
+	if (check_load_time_table(elf, rec, res.objname))
+		return -1;
 	rsec = klp_rela_section(elf, res.objname, rec->sec);
 	if (!rsec)
 		return -1;

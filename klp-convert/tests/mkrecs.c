@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test helper standing in for create-diff-object: move the relocations of
- * the text sections of IN.o against the named symbols into .klp.relocs
+ * the text sections (and __jump_table) of IN.o against the named symbols into .klp.relocs
  * records (klpb-meta.h), so klp-convert can be tested on hand-written
  * patch objects.  x86_64 only.
  *
@@ -45,7 +45,9 @@ static int move_relocs(struct elf *elf, size_t nsec, char *spec)
 	for (i = 1; i < nsec; i++) {
 		struct section *rsec = elf->sections[i];
 
-		if (!is_rela_section(rsec) || !rsec->base || !is_text_section(rsec->base))
+		/* text, and __jump_table (key references) */
+		if (!is_rela_section(rsec) || !rsec->base ||
+		    (!is_text_section(rsec->base) && strcmp(rsec->base->name, "__jump_table")))
 			continue;
 		for (j = 0; j < rsec->nr_relocs; j++) {
 			struct reloc *r = &rsec->relocs[j];

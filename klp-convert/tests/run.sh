@@ -52,7 +52,7 @@ struct klpb_func klpb_rec_long __section(".klp.funcs") __aligned(8) = {
 	.old_name = "cmdline_proc_show", .new_func = klpb_new_long, .objfile = "fs/proc/cmdline.o",
 };
 EOF
-make -s -C "$B" M="$T/obj" vmlinux.o configs.o errors.o long.o >"$T/obj.log" 2>&1 ||
+make -s -C "$B" M="$T/obj" vmlinux.o configs.o errors.o long.o jumpkey.o >"$T/obj.log" 2>&1 ||
 	{ cat "$T/obj.log"; echo "FAIL: compiling the fixtures"; exit 1; }
 
 # Expected sympos of local NAME of the STT_FILE block FILE.c: its position
@@ -152,6 +152,14 @@ elif grep -q 'is longer than 511 characters' "$T/e.log"; then
 	ok "symbol name over 511 characters refused"
 else
 	fail "symbol name over 511 characters: got: $(cat "$T/e.log")"
+fi
+"$T/mkrecs" jumpkey.o "$T/e.o" 'kernel_config_data:configs:kernel/configs.o:0'
+if "$KC" --kernel-build "$B" "$T/e.o" "$T/e-out.o" 2>"$T/e.log"; then
+	fail "static key of a module in __jump_table: accepted"
+elif grep -q '__jump_table+0x.*static key kernel_config_data is defined in module configs.*static_key_enabled' "$T/e.log"; then
+	ok "static key of a module in __jump_table refused (named, hint)"
+else
+	fail "static key of a module in __jump_table: got: $(cat "$T/e.log")"
 fi
 conv_err "vmlinux symbol in .init.text" "which is freed after boot" 'start_kernel:::0'
 "$T/mkrecs" errors.o "$T/e.o" 'kallsyms_lookup_name:::0'
