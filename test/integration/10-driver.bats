@@ -148,6 +148,17 @@ comment_patch() {
 	assert_no_ko
 }
 
+@test "refused: a malformed patch whose later hunks patch(1) would drop as garbage" {
+	klpb_need_tools
+	# wrong line counts in the first @@ line: patch(1) applies hunk 1 only, exit 0
+	sed 's/^@@ -1,4 +1,7 @@$/@@ -1,3 +1,6 @@/' "$PATCHDIR/18-base-line-shift.patch" >"$BATS_TEST_TMPDIR/bad.patch"
+	klpb t_bad "$BATS_TEST_TMPDIR/bad.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "only 1 of 2 hunks were applied"
+	assert_no_ko
+}
+
 @test "success leaves the source tree and the build dir unchanged; default name" {
 	klpb_need_tools
 	local before bbefore

@@ -87,3 +87,7 @@ GUEST
 @test "a function GCC emits only as an IPA clone (cpu_show_common.constprop.0) is patched through the clone" {
 	sc_constprop_clone
 }
+
+@test "lines shifted above WARN/BUG sites patch only the changed function; a blank line alone is 'no functional changes'" {
+	sc_line_shift
+}

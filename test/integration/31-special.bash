@@ -99,3 +99,37 @@ GUEST
 	[[ $(guest_after disabled) == "Not affected" ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# sc_line_shift: patches/18 inserts lines at the top of fs/proc/base.c (every
+# BUG_ON/WARN_ON below gets another __LINE__) and changes one function; only
+# that function may be patched. patches/19 only adds a blank line: refused as
+# "no functional changes".
+sc_line_shift() {
+	klpb t_blank "$PATCHDIR/19-base-blank-line.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "no functional changes"
+	assert_no_ko
+	klpb t_lines "$PATCHDIR/18-base-line-shift.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $(grep -cE '^klp-build:   (changed|new|copied) ' <<<"$output") -eq 1 ]]
+	assert_output_has "changed fs/proc/base.o proc_pid_personality"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mark before; cat /proc/self/personality
+klp_insmod /klpb/t_lines.ko; rc=$?; mark insmod-rc; echo $rc
+mark after; cat /proc/self/personality
+klp_disable t_lines; rc=$?; mark disable-rc; echo $rc
+mark disabled; cat /proc/self/personality
+rmmod t_lines; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_lines.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == 00000000 ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "00000000 klpb_lines" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == 00000000 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -301,3 +301,7 @@ GUEST
 @test "6.12: a function GCC emits only as an IPA clone (cpu_show_common.constprop.0) is patched through the clone" {
 	sc_constprop_clone
 }
+
+@test "6.12: lines shifted above WARN/BUG sites patch only the changed function; a blank line alone is 'no functional changes'" {
+	sc_line_shift
+}
