@@ -133,3 +133,65 @@ GUEST
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# sc_orc_transition: ORC of patched code makes stack traces through it
+# reliable. patches/21 patches do_nanosleep (and counts calls into a new
+# global that cmdline_proc_show prints). A `sleep` then sleeps INSIDE the
+# patch module's do_nanosleep while a second patch (--no-replace) loads: its
+# transition must walk that task's stack through the module's code, which
+# only the module's .orc_unwind tables allow. Control: the same module with
+# its ORC sections stripped must leave the second transition stuck while the
+# task sleeps.
+sc_orc_transition() {
+	klpb t_orc_a "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb t_orc_b --no-replace "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local out=$BATS_TEST_TMPDIR/out
+	readelf -SW "$out/t_orc_a.ko" | grep -qF ' .orc_unwind ' || { echo "no .orc_unwind in t_orc_a.ko" >&2; return 1; }
+	mkdir -p "$out/noorc"
+	objcopy --remove-section=.orc_unwind --remove-section=.orc_unwind_ip \
+		--remove-section=.rela.orc_unwind_ip "$out/t_orc_a.ko" "$out/noorc/t_orc_a.ko"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+# $1: directory of t_orc_a.ko; prints the outcome of t_orc_b's transition
+run() {
+	klp_insmod $1/t_orc_a.ko; rc=$?; mark "$2-a-rc"; echo $rc
+	sleep 1000 & pid=$!
+	sleep 1
+	mark "$2-sleeps"; grep -o 'klpb_sleeps=[0-9]*' /proc/cmdline
+	insmod /klpb/t_orc_b.ko; rc=$?; mark "$2-b-rc"; echo $rc
+	i=0; while [ "$(cat /sys/kernel/livepatch/t_orc_b/transition)" = 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	mark "$2-b-transition"; cat /sys/kernel/livepatch/t_orc_b/transition
+	mark "$2-sleeper"; kill -0 $pid && echo asleep
+	mark "$2-b-patched"; grep -c klpb_new_function /proc/version
+	kill $pid; wait $pid
+	klp_wait_transition t_orc_b
+	klp_disable t_orc_b; rc=$?; mark "$2-b-disable-rc"; echo $rc
+	rmmod t_orc_b
+	klp_disable t_orc_a; rc=$?; mark "$2-a-disable-rc"; echo $rc
+	rmmod t_orc_a; rc=$?; mark "$2-a-rmmod-rc"; echo $rc
+}
+run /klpb orc
+run /klpb/noorc control
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$out/t_orc_a.ko" "$out/t_orc_b.ko" "$out/noorc"
+	qemu_guest_out "$QEMU_LOG"
+	local m
+	for m in orc control; do
+		[[ $(guest_after $m-a-rc) == 0 ]]
+		[[ $(guest_after $m-b-rc) == 0 ]]
+		[[ $(guest_after $m-sleeps) =~ ^klpb_sleeps=[1-9] ]]
+		[[ $(guest_after $m-sleeper) == asleep ]]
+		[[ $(guest_after $m-b-disable-rc) == 0 ]]
+		[[ $(guest_after $m-a-disable-rc) == 0 ]]
+		[[ $(guest_after $m-a-rmmod-rc) == 0 ]]
+	done
+	# with ORC: t_orc_b's transition completed while the task slept in t_orc_a
+	[[ $(guest_after orc-b-transition) == 0 ]]
+	[[ $(guest_after orc-b-patched) == 1 ]]
+	# without: stuck on the task's unreliable stack (proves the test can fail)
+	[[ $(guest_after control-b-transition) == 1 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

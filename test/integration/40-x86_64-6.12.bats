@@ -305,3 +305,7 @@ GUEST
 @test "6.12: lines shifted above WARN/BUG sites patch only the changed function; a blank line alone is 'no functional changes'" {
 	sc_line_shift
 }
+
+@test "6.12: ORC: a second patch's transition completes while a task sleeps in patched code (control without ORC stays stuck)" {
+	sc_orc_transition
+}

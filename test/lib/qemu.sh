@@ -6,7 +6,7 @@
 #       (FILEs are in /klpb/ in the guest), prints the dmesg between markers
 #       and reboots through sysrq (QEMU ends thanks to -no-reboot).
 #   qemu_boot KERNEL INITRD LOG [TIMEOUT]   boot, serial output to LOG
-#   qemu_test SCRIPT [FILE...]              both, with the cached test kernel;
+#   qemu_test SCRIPT [FILE/DIR...]           both, with the cached test kernel;
 #                                           sets QEMU_LOG; fails if no end marker
 #   qemu_dmesg LOG          the guest's dmesg (taken after the test script)
 #   qemu_dmesg_clean LOG    fail (and show it) if dmesg has WARNING/BUG/Oops/Call Trace
@@ -82,7 +82,7 @@ klp_disable() {
 }
 GUEST
 	cp "$script" "$dir/test.sh"
-	for f in "$@"; do cp "$f" "$dir/klpb/"; done
+	for f in "$@"; do cp -r "$f" "$dir/klpb/"; done
 	(cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$out" || { rm -rf "$dir"; return 1; }
 	rm -rf "$dir"
 }
