@@ -36,6 +36,34 @@ static bool is_patchable_text(const char *name)
 }
 
 /*
+ * Section families of functions. Where a function lives tells the kernel how
+ * to treat it (freed after init, excluded from instrumentation, shown as a
+ * scheduling point...): a patch that moves a function to another family
+ * changes that contract for code the running kernel already placed, so it is
+ * refused. .text, .text.<name>, .text.unlikely.* and .text.hot.* are one
+ * family (GCC moves functions between them on its own).
+ */
+static const char *const text_families[] = {
+	".sched.text", ".spinlock.text", ".cpuidle.text", ".lock.text",
+	".noinstr.text", ".entry.text", ".head.text", ".kprobes.text",
+	".init.text", ".exit.text", ".meminit.text", ".ref.text",
+};
+
+static const char *text_family(const char *name)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(text_families) / sizeof(text_families[0]); i++) {
+		n = strlen(text_families[i]);
+		if (!strncmp(name, text_families[i], n) && (!name[n] || name[n] == '.'))
+			return text_families[i];
+	}
+	if (!strcmp(name, ".text") || str_starts(name, ".text."))
+		return ".text";
+	return name;
+}
+
+/*
  * A livepatch redirects a function at its ftrace call, which the compiler
  * puts within the first instructions (after ENDBR or the ppc64 global entry).
  */
@@ -148,6 +176,15 @@ int include_changes(struct cdo *cdo)
 		if (p->type == STT_FUNC) {
 			if (cold_parent(p))
 				continue;	/* copied along with its parent */
+			if (p->status == CHANGED && p->twin && p->twin->sec &&
+			    strcmp(text_family(secname), text_family(p->twin->sec->name))) {
+				ERROR_SYM(p, "changed function moved from section %s to %s: the "
+					  "running kernel placed it by its original annotations "
+					  "(__init, __sched, noinstr...); hint: keep them and change "
+					  "only the body", p->twin->sec->name, secname);
+				errors++;
+				continue;
+			}
 			if (is_init_section(secname)) {
 				if (p->status == NEW)
 					continue;	/* never runs after boot: harmless */
@@ -180,8 +217,13 @@ int include_changes(struct cdo *cdo)
 		/* STT_OBJECT */
 		if (p->status != CHANGED)
 			continue;	/* new data is copied when referenced */
-		if (is_init_section(secname))
-			continue;	/* init data of the running kernel is gone */
+		if (is_init_section(secname)) {
+			ERROR_SYM(p, "changed init data (section %s): it was used during boot "
+				  "and freed, a livepatch cannot change it; hint: redo its effect "
+				  "in a post-patch callback (KLP_POST_PATCH_CALLBACK)", secname);
+			errors++;
+			continue;
+		}
 		if (!(p->sec->sh.sh_flags & SHF_WRITE))
 			continue;	/* constant data is copied along with its users */
 		ERROR_SYM(p, "changed initialised data (%s): the running kernel keeps the original "
