@@ -95,3 +95,7 @@ GUEST
 @test "ORC: a second patch's transition completes while a task sleeps in patched code (control without ORC stays stuck)" {
 	sc_orc_transition
 }
+
+@test "spinlock and LOCK-prefixed atomic in patched code (.smp_locks, paravirt .parainstructions on 6.1)" {
+	sc_smp_locks
+}

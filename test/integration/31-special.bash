@@ -195,3 +195,49 @@ GUEST
 	[[ $(guest_after control-b-transition) == 1 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# sc_smp_locks: patches/22 puts a spinlock and a LOCK-prefixed atomic in
+# cmdline_proc_show: .smp_locks entries (SMP kernels) and, where the kernel
+# has paravirt spinlocks and .parainstructions (6.1), a pv call site; the
+# module must carry them against its own text and the counter must count.
+sc_smp_locks() {
+	grep -qx 'CONFIG_SMP=y' "$KLPB_TEST_BUILD/.config" ||
+		skip "CONFIG_SMP is off in the test kernel (no .smp_locks)"
+	klpb t_locks "$PATCHDIR/22-cmdline-locks.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local ko=$BATS_TEST_TMPDIR/out/t_locks.ko sec
+	local -a want=(.smp_locks)
+	if grep -qx 'CONFIG_PARAVIRT_SPINLOCKS=y' "$KLPB_TEST_BUILD/.config" &&
+	   readelf -SW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" "$KLPB_TEST_BUILD/kernel/locking/spinlock.o" 2>/dev/null |
+		grep -qF ' .parainstructions '; then
+		want+=(.parainstructions)
+	fi
+	for sec in "${want[@]}"; do
+		readelf -SW "$ko" | grep -qF " $sec " || { echo "no $sec in $ko" >&2; return 1; }
+		# every entry is relocated against the module's own text
+		readelf -rW "$ko" | awk -v s=".rela$sec" '/^Relocation section/ { on = index($0, "'\''" s "'\''") > 0; next } on && $1 ~ /^[0-9a-f]+$/ { print $5 }' |
+			grep -qv '^\.text\|^cmdline_proc_show' && { echo "$sec entry not against patched text" >&2; return 1; }
+	done
+	echo "checked: ${want[*]}"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+show() { grep -o ' klpb_reads=[0-9]*' /proc/cmdline || echo unpatched; }
+mark before; show
+klp_insmod /klpb/t_locks.ko; rc=$?; mark insmod-rc; echo $rc
+mark after-1; show
+mark after-2; show
+klp_disable t_locks; rc=$?; mark disable-rc; echo $rc
+mark disabled; show
+rmmod t_locks; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == unpatched ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after-1) == " klpb_reads=1" ]]
+	[[ $(guest_after after-2) == " klpb_reads=2" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == unpatched ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -309,3 +309,7 @@ GUEST
 @test "6.12: ORC: a second patch's transition completes while a task sleeps in patched code (control without ORC stays stuck)" {
 	sc_orc_transition
 }
+
+@test "6.12: spinlock and LOCK-prefixed atomic in patched code (.smp_locks, paravirt .parainstructions on 6.1)" {
+	sc_smp_locks
+}
