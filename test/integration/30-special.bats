@@ -99,3 +99,7 @@ GUEST
 @test "spinlock and LOCK-prefixed atomic in patched code (.smp_locks, paravirt .parainstructions on 6.1)" {
 	sc_smp_locks
 }
+
+@test "static locals: the patched get_next_ino keeps the original shared_last_ino; a new static local gets new storage" {
+	sc_static_local
+}

@@ -241,3 +241,44 @@ GUEST
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# sc_static_local: patches/23 changes get_next_ino() (fs/inode.c), whose
+# static local shared_last_ino hands out batches of 1024 inode numbers and
+# must stay the ORIGINAL storage (else numbering restarts at 1 and repeats),
+# and adds a new static local (klpb_refills, new storage, counts from 0).
+# Creating 1100 files on the rootfs forces a refill inside patched code.
+sc_static_local() {
+	grep -qx 'CONFIG_SMP=y' "$KLPB_TEST_BUILD/.config" ||
+		skip "CONFIG_SMP is off in the test kernel (get_next_ino has no static local)"
+	klpb t_static "$PATCHDIR/23-inode-static-local.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the original's static is reached through a livepatch symbol
+	readelf -sW "$BATS_TEST_TMPDIR/out/t_static.ko" | grep -qE '\.klp\.sym\.vmlinux\.shared_last_ino(\.[0-9]+)?,0$'
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mkdir -p /tmp/ino
+: >/tmp/ino/first
+mark first-ino; ls -i /tmp/ino/first | awk '{ print $1 }'
+klp_insmod /klpb/t_static.ko; rc=$?; mark insmod-rc; echo $rc
+i=0; while [ $i -lt 1100 ]; do : >/tmp/ino/f$i; i=$((i + 1)); done
+mark last-ino; ls -i /tmp/ino/f1099 | awk '{ print $1 }'
+mark refills; dmesg | grep -o 'klpb: get_next_ino refill [0-9]* next=[0-9]*'
+klp_disable t_static; rc=$?; mark disable-rc; echo $rc
+rmmod t_static; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_static.ko"
+	qemu_guest_out "$QEMU_LOG"
+	local first last refill
+	first=$(guest_after first-ino) last=$(guest_after last-ino) refill=$(guest_after refills)
+	echo "first=$first last=$last refill='$refill'"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# the new static counts from 1; the original static continued (a fresh one
+	# would hand out next=1024, below the numbers already used)
+	[[ $refill =~ ^klpb:\ get_next_ino\ refill\ 1\ next=([0-9]+)$ ]]
+	(( BASH_REMATCH[1] > first ))
+	# numbering went on past the first batch instead of restarting
+	(( last > first && last > 1024 ))
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -313,3 +313,7 @@ GUEST
 @test "6.12: spinlock and LOCK-prefixed atomic in patched code (.smp_locks, paravirt .parainstructions on 6.1)" {
 	sc_smp_locks
 }
+
+@test "6.12: static locals: the patched get_next_ino keeps the original shared_last_ino; a new static local gets new storage" {
+	sc_static_local
+}
