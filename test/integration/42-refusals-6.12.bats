@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# Linux 6.12: the refusals of 10-driver.bats and the sympos case of
+# 30-special.bats on the second test kernel (no boot for the refusals).
+
+KLPB_KVER=6.12
+load ../lib/bats-common
+
+setup_file() {
+	if [[ ! -r /usr/src/linux-source-6.12.tar.xz && ! -f $KLPB_TEST_SRC/Makefile ]]; then
+		skip "linux-source-6.12 is not installed (apt-get install linux-source-6.12)"
+	fi
+	klpb_need_kernel
+}
+
+setup() {
+	klpb_need_tools
+}
+
+@test "6.12 refused: a changed __init function (named); tree unchanged" {
+	local before
+	before=$(tree_fingerprint)
+	klpb t_init "$PATCHDIR/24-cmdline-init-6.12.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "proc_cmdline_init"
+	assert_output_has "__init"
+	assert_no_ko
+	[[ $(tree_fingerprint) == "$before" ]]
+}
+
+@test "6.12 refused: changed initialised global data (named)" {
+	klpb t_data "$PATCHDIR/07-panic-data.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "panic_timeout"
+	assert_no_ko
+}
+
+@test "6.12 refused: a patch that changes nothing -> no changes" {
+	klpb t_nochange "$PATCHDIR/08-cmdline-comment.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "no changes"
+	assert_no_ko
+}
+
+@test "6.12 refused: a changed struct layout (struct seq_file)" {
+	klpb t_struct "$PATCHDIR/16-seq-file-struct.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "include/linux/seq_file.h:"
+	assert_output_has "struct seq_file"
+	assert_no_ko
+}
+
+@test "6.12 sympos: m_show exists in kernel/module/procfs.o and fs/namespace.o; only /proc/modules changes" {
+	klpb t_sympos "$PATCHDIR/12-modules-sympos.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { echo "$(grep -c klpb_sympos /proc/modules) $(grep -c klpb_sympos /proc/mounts) $(grep -c '^proc /proc proc' /proc/mounts)"; }
+insmod /klpb/configs.ko
+mark before; check
+klp_insmod /klpb/t_sympos.ko; rc=$?; mark insmod-rc; echo $rc
+mark after; check
+klp_disable t_sympos; rc=$?; mark disable-rc; echo $rc
+mark disabled; check
+rmmod t_sympos; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sympos.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "0 0 1" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "2 0 1" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "0 0 1" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
