@@ -25,6 +25,13 @@ struct special_section {
 	unsigned int size;		/* fixed entry size in bytes */
 	unsigned int pointer_words;	/* entry is this many pointers */
 	int objname_word;		/* word to point at the object's name (0: none) */
+	/*
+	 * Entries that point at a record without code references (printk
+	 * index): the owner is the function named by the __func__ string
+	 * that word func_name_word of the record points at.
+	 */
+	bool owner_by_func_name;
+	unsigned int func_name_word;
 	const char *companion;		/* parallel table without relocations */
 	const char *companion_size_name;
 	unsigned int companion_size;

@@ -22,8 +22,10 @@ static const struct special_section generic_special[] = {
 	{ .name = "__jump_table", .size_name = "jump_entry" },
 	/* -fpatchable-function-entry sites */
 	{ .name = "__patchable_function_entries", .pointer_words = 1 },
-	/* printk format index: pointers to pi_entry records */
-	{ .name = ".printk_index", .pointer_words = 1 },
+	/* printk format index: pointers to pi_entry records, whose word 1 is
+	 * the printing function's __func__ (struct pi_entry, linux/printk.h) */
+	{ .name = ".printk_index", .pointer_words = 1,
+	  .owner_by_func_name = true, .func_name_word = 1 },
 	/* callbacks of livepatch_helpers.h / kpatch-macros.h (klpb-meta.h) */
 	{ .name = KLPB_CALLBACKS_SECTION, .pointer_words = KLPB_CB_NR_WORDS,
 	  .objname_word = KLPB_CB_OBJNAME },
@@ -113,6 +115,67 @@ static struct symbol *entry_owner(const struct cdo *cdo, const struct section *s
 	return NULL;
 }
 
+/*
+ * The included function an entry belongs to, for entries that point at a
+ * record naming the function by its __func__ string. The function may be
+ * an IPA clone (name.constprop.0 ...) of the source-level name; a .cold
+ * part is never the owner (its parent is).
+ */
+static struct symbol *owner_by_func_name(const struct cdo *cdo, const struct section *sec,
+					 uint64_t start, unsigned int word)
+{
+	size_t ps = elf_addr_size(cdo->patched), len;
+	const struct reloc *r = find_reloc(sec, start);
+	const struct section *rec_sec, *str_sec;
+	const char *name;
+	struct symbol *s;
+	uint64_t off;
+	struct target t;
+
+	if (!r)
+		return NULL;
+	resolve_target(cdo, r, &t);
+	if (t.kind == T_SYMBOL) {
+		if (!t.sym->sec)
+			return NULL;
+		rec_sec = t.sym->sec;
+		off = t.sym->offset + t.addend;
+	} else {
+		rec_sec = t.sec;
+		off = t.addend;
+	}
+	r = find_reloc(rec_sec, off + word * ps);
+	if (!r)
+		return NULL;
+	resolve_target(cdo, r, &t);
+	if (t.kind == T_SYMBOL) {
+		if (!t.sym->sec)
+			return NULL;
+		str_sec = t.sym->sec;
+		off = t.sym->offset + t.addend;
+	} else {
+		str_sec = t.sec;
+		off = t.kind == T_STRING ? (uint64_t)t.offset : (uint64_t)t.addend;
+	}
+	if (!str_sec->data || off >= str_sec->size ||
+	    !memchr(str_sec->data + off, 0, str_sec->size - off))
+		return NULL;
+	name = (const char *)str_sec->data + off;
+	len = strlen(name);
+	for (s = find_symbol(cdo->patched, name); s; s = find_symbol_next(s))
+		if (s->type == STT_FUNC && s->sec)
+			return s->include ? s : NULL;
+	/* clones: name.<suffix> (linear, only when the exact name is absent) */
+	for (size_t i = 0; i < cdo->patched->nr_symbols; i++) {
+		s = cdo->patched->symbols[i];
+		if (s && s->type == STT_FUNC && s->sec && s->include &&
+		    !strncmp(s->name, name, len) && s->name[len] == '.' &&
+		    !strstr(s->name + len, ".cold"))
+			return s;
+	}
+	return NULL;
+}
+
 static int emit_one(struct cdo *cdo, struct section *sec, const struct special_section *ss)
 {
 	struct section *comp = NULL, *out = NULL, *out_comp = NULL;
@@ -146,7 +209,9 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 
 	for (i = 0; i < n; i++) {
 		bool code;
-		struct symbol *owner = entry_owner(cdo, sec, i * es, (i + 1) * es, &code);
+		struct symbol *owner = ss->owner_by_func_name ?
+			owner_by_func_name(cdo, sec, i * es, ss->func_name_word) :
+			entry_owner(cdo, sec, i * es, (i + 1) * es, &code);
 		uint64_t off;
 
 		if (!owner)

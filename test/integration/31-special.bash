@@ -282,3 +282,32 @@ GUEST
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# sc_printk_index: the printk formats of patched code are indexed for the
+# patch module (.printk_index entries kept, <debugfs>/printk/index/<module>).
+sc_printk_index() {
+	grep -qx 'CONFIG_PRINTK_INDEX=y' "$KLPB_TEST_BUILD/.config" ||
+		skip "CONFIG_PRINTK_INDEX is off in the test kernel"
+	klpb t_pindex "$PATCHDIR/13-cmdline-once-warn.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	readelf -SW "$BATS_TEST_TMPDIR/out/t_pindex.ko" | grep -qF ' .printk_index '
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mount -t debugfs debugfs /sys/kernel/debug
+klp_insmod /klpb/t_pindex.ko; rc=$?; mark insmod-rc; echo $rc
+mark index; grep -c 'cmdline_proc_show "klpb: patched cmdline_proc_show ran' /sys/kernel/debug/printk/index/t_pindex
+mark vmlinux-index; grep -c 'klpb: patched' /sys/kernel/debug/printk/index/vmlinux
+klp_disable t_pindex; rc=$?; mark disable-rc; echo $rc
+rmmod t_pindex; rc=$?; mark rmmod-rc; echo $rc
+mark gone; ls /sys/kernel/debug/printk/index/ | grep -c t_pindex
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_pindex.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after index) == 1 ]]
+	[[ $(guest_after vmlinux-index) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after gone) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

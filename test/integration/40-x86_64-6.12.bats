@@ -317,3 +317,7 @@ GUEST
 @test "6.12: static locals: the patched get_next_ino keeps the original shared_last_ino; a new static local gets new storage" {
 	sc_static_local
 }
+
+@test "6.12: printk index: formats of patched code are listed for the patch module (.printk_index)" {
+	sc_printk_index
+}
