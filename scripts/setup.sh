@@ -9,6 +9,7 @@ PKGS=(
 	linux-source-6.1 linux-source-6.12 xz-utils flex bison bc cpio kmod libssl-dev dwarves
 	rsync patch perl python3 gzip
 	qemu-system-x86 busybox-static
+	gcc-powerpc64le-linux-gnu qemu-system-ppc
 	bats shellcheck
 )
 # Extra packages can be asked for: KLPB_SETUP_EXTRA="gcc-powerpc64le-linux-gnu ..."
@@ -24,17 +25,38 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
 	echo "setup: all ${#PKGS[@]} packages installed"
-	exit 0
+else
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "setup: missing packages: ${missing[*]}" >&2
+		echo "setup: not root; run as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "setup: installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "setup: missing packages: ${missing[*]}" >&2
-	echo "setup: not root; run as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
-	exit 1
+# The ppc64le test guest's busybox: Debian's busybox-static:ppc64el, unpacked
+# into the cache (not installed; test/lib/qemu.sh looks for it there).
+BB=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/busybox/ppc64el
+if [[ ! -x $BB/bin/busybox ]]; then
+	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+		if [[ $(id -u) -ne 0 ]]; then
+			echo "setup: not root; run as root: dpkg --add-architecture ppc64el && apt-get update" >&2
+			exit 1
+		fi
+		dpkg --add-architecture ppc64el
+		apt-get update
+	fi
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"	# apt-get download drops privileges to _apt
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && apt-get download busybox-static:ppc64el)
+	dpkg-deb -x "$tmp"/busybox-static_*_ppc64el.deb "$tmp/x"
+	mkdir -p "$BB/bin"
+	cp "$tmp/x/bin/busybox" "$BB/bin/busybox.tmp"
+	mv "$BB/bin/busybox.tmp" "$BB/bin/busybox"
+	echo "setup: ppc64el busybox in $BB/bin/busybox"
 fi
-
-echo "setup: installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends "${missing[@]}"
 echo "setup: done"

@@ -1,15 +1,22 @@
 # shellcheck shell=bash
 # Sourced helpers: the test kernel source and build caches (docs/DESIGN.md "Cache").
 
-# KLPB_KVER selects the test kernel version (Debian linux-source-$KLPB_KVER);
-# set it before sourcing this file. Default 6.1 (the original test kernel).
+# KLPB_KVER selects the test kernel version (Debian linux-source-$KLPB_KVER),
+# KLPB_ARCH its architecture (klp-build's -a name); set them before sourcing
+# this file. Defaults: 6.1, x86_64 (the original test kernel).
 KLPB_KVER=${KLPB_KVER:-6.1}
+KLPB_ARCH=${KLPB_ARCH:-x86_64}
+case $KLPB_ARCH in
+x86_64) KLPB_KARCH=x86_64 KLPB_CROSS='' KLPB_IMAGE=arch/x86/boot/bzImage ;;
+ppc64le) KLPB_KARCH=powerpc KLPB_CROSS=powerpc64le-linux-gnu- KLPB_IMAGE=vmlinux ;;
+*) echo "kernel.sh: no test kernel recipe for $KLPB_ARCH" >&2; return 1 ;;
+esac
 KLPB_CACHE=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}
 KLPB_TARBALL=${KLPB_TARBALL:-/usr/src/linux-source-$KLPB_KVER.tar.xz}
 KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-$KLPB_KVER
-KLPB_TEST_DIR=$KLPB_CACHE/test/x86_64-$KLPB_KVER
+KLPB_TEST_DIR=$KLPB_CACHE/test/$KLPB_ARCH-$KLPB_KVER
 KLPB_TEST_BUILD=$KLPB_TEST_DIR/build
-KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/x86_64-$KLPB_KVER.config}
+KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/$KLPB_ARCH-$KLPB_KVER.config}
 KLPB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KLPB_DRIVER=$KLPB_REPO/klp-build/klp-build
 
@@ -53,10 +60,12 @@ kernel_test_config() {
 	local out=$1 src tmp
 	src=$(kernel_extract) || return 1
 	tmp=$(mktemp -d)
-	if ! { make -s -C "$src" O="$tmp" ARCH=x86_64 tinyconfig &&
+	local -a mk=(ARCH="$KLPB_KARCH")
+	[[ -z $KLPB_CROSS ]] || mk+=(CROSS_COMPILE="$KLPB_CROSS")
+	if ! { make -s -C "$src" O="$tmp" "${mk[@]}" tinyconfig &&
 	       KCONFIG_CONFIG=$tmp/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$tmp" \
 			"$tmp/.config" "$KLPB_TEST_CONFIG_FRAG" &&
-	       make -s -C "$src" O="$tmp" ARCH=x86_64 olddefconfig; } >"$tmp/log" 2>&1; then
+	       make -s -C "$src" O="$tmp" "${mk[@]}" olddefconfig; } >"$tmp/log" 2>&1; then
 		cat "$tmp/log" >&2
 		rm -rf "$tmp"
 		return 1
@@ -90,7 +99,7 @@ kernel_config_check() {
 kernel_test_build() {
 	local src cfg
 	src=$(kernel_extract) || return 1
-	if [[ ! -f $KLPB_TEST_BUILD/.klp-build-key || ! -f $KLPB_TEST_BUILD/arch/x86/boot/bzImage ]] ||
+	if [[ ! -f $KLPB_TEST_BUILD/.klp-build-key || ! -f $KLPB_TEST_BUILD/$KLPB_IMAGE ]] ||
 	   [[ $KLPB_TEST_CONFIG_FRAG -nt $KLPB_TEST_BUILD/.klp-build-key ]]; then
 		mkdir -p "$KLPB_TEST_DIR"
 		cfg=$KLPB_TEST_DIR/config
@@ -98,6 +107,6 @@ kernel_test_build() {
 		mv "$cfg.tmp" "$cfg"
 	fi
 	cfg=$KLPB_TEST_DIR/config
-	"$KLPB_DRIVER" --build-original-only -s "$src" -c "$cfg" -b "$KLPB_TEST_BUILD" >&2 || return 1
+	"$KLPB_DRIVER" --build-original-only -a "$KLPB_ARCH" -s "$src" -c "$cfg" -b "$KLPB_TEST_BUILD" >&2 || return 1
 	printf '%s\n' "$KLPB_TEST_BUILD"
 }
