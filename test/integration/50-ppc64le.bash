@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# ppc64le cases shared by 50-ppc64le-6.1.bats and 51-ppc64le-6.12.bats (issue
+# 5): each pc_* function is one @test body, run against the test kernel that
+# test/lib/kernel.sh selects (KLPB_ARCH=ppc64le, KLPB_KVER).
+# shellcheck disable=SC2154 # bats variables
+
+# In setup_file: skip with the reason when the cross tools are missing.
+pc_need_tools() {
+	command -v powerpc64le-linux-gnu-gcc >/dev/null ||
+		skip "powerpc64le-linux-gnu-gcc missing (make setup: gcc-powerpc64le-linux-gnu)"
+	command -v qemu-system-ppc64 >/dev/null || skip "qemu-system-ppc64 missing (make setup: qemu-system-ppc)"
+	[[ -x $KLPB_BUSYBOX ]] || skip "ppc64el busybox missing in $KLPB_BUSYBOX (make setup)"
+}
+
+# the test kernel is a little-endian pseries kernel with livepatch and
+# -mprofile-kernel ftrace
+pc_config() {
+	local c
+	for c in CONFIG_PPC64 CONFIG_CPU_LITTLE_ENDIAN CONFIG_PPC_PSERIES CONFIG_PPC_OF_BOOT_TRAMPOLINE \
+		 CONFIG_LIVEPATCH CONFIG_DYNAMIC_FTRACE_WITH_REGS CONFIG_MPROFILE_KERNEL; do
+		grep -qx "$c=y" "$KLPB_TEST_BUILD/.config" || { echo "$c not set" >&2; return 1; }
+	done
+	readelf -h "$KLPB_TEST_BUILD/vmlinux" | grep -q 'little endian'
+	readelf -h "$KLPB_TEST_BUILD/vmlinux" | grep -q 'PowerPC64'
+}
+
+# the kernel's livepatch sample, built against the build dir, loads,
+# patches /proc/cmdline, disables and unloads on the booted kernel
+pc_smoke() {
+	local d=$BATS_TEST_TMPDIR/sample
+	mkdir -p "$d"
+	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
+	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
+	make -C "$KLPB_TEST_BUILD" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- M="$d" modules \
+		>"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	cat >"$d/guest.sh" <<'GUEST'
+mark before; cat /proc/cmdline
+insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc
+klp_wait_transition livepatch_sample
+mark after; cat /proc/cmdline
+klp_disable livepatch_sample; rc=$?; mark disable-rc; echo $rc
+mark disabled; cat /proc/cmdline
+rmmod livepatch_sample; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == *console=hvc0* ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "this has been live patched" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == *console=hvc0* ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# klp-build -a ppc64le is refused with the reason, before any build
+pc_refused() {
+	klpb_need_tools
+	run "$KLPB_DRIVER" -a ppc64le -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$BATS_TEST_TMPDIR/nobuild" \
+		-o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "architecture ppc64le is not supported yet"
+	[[ ! -e $BATS_TEST_TMPDIR/nobuild ]]
+}
