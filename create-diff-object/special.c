@@ -115,6 +115,25 @@ static struct symbol *entry_owner(const struct cdo *cdo, const struct section *s
 	return NULL;
 }
 
+/* Where a relocation points: section and offset (false if undefined). */
+static bool reloc_points_at(const struct cdo *cdo, const struct reloc *r,
+			    const struct section **sec, uint64_t *off)
+{
+	struct target t;
+
+	resolve_target(cdo, r, &t);
+	if (t.kind == T_SYMBOL) {
+		if (!t.sym->sec)
+			return false;
+		*sec = t.sym->sec;
+		*off = t.sym->offset + t.addend;
+	} else {
+		*sec = t.sec;
+		*off = t.kind == T_STRING ? (uint64_t)t.offset : (uint64_t)t.addend;
+	}
+	return true;
+}
+
 /*
  * The included function an entry belongs to, for entries that point at a
  * record naming the function by its __func__ string. The function may be
@@ -124,39 +143,18 @@ static struct symbol *entry_owner(const struct cdo *cdo, const struct section *s
 static struct symbol *owner_by_func_name(const struct cdo *cdo, const struct section *sec,
 					 uint64_t start, unsigned int word)
 {
-	size_t ps = elf_addr_size(cdo->patched), len;
+	size_t ps = elf_addr_size(cdo->patched), len, i;
 	const struct reloc *r = find_reloc(sec, start);
 	const struct section *rec_sec, *str_sec;
+	uint64_t rec_off, off;
 	const char *name;
 	struct symbol *s;
-	uint64_t off;
-	struct target t;
 
-	if (!r)
+	if (!r || !reloc_points_at(cdo, r, &rec_sec, &rec_off))
 		return NULL;
-	resolve_target(cdo, r, &t);
-	if (t.kind == T_SYMBOL) {
-		if (!t.sym->sec)
-			return NULL;
-		rec_sec = t.sym->sec;
-		off = t.sym->offset + t.addend;
-	} else {
-		rec_sec = t.sec;
-		off = t.addend;
-	}
-	r = find_reloc(rec_sec, off + word * ps);
-	if (!r)
+	r = find_reloc(rec_sec, rec_off + word * ps);
+	if (!r || !reloc_points_at(cdo, r, &str_sec, &off))
 		return NULL;
-	resolve_target(cdo, r, &t);
-	if (t.kind == T_SYMBOL) {
-		if (!t.sym->sec)
-			return NULL;
-		str_sec = t.sym->sec;
-		off = t.sym->offset + t.addend;
-	} else {
-		str_sec = t.sec;
-		off = t.kind == T_STRING ? (uint64_t)t.offset : (uint64_t)t.addend;
-	}
 	if (!str_sec->data || off >= str_sec->size ||
 	    !memchr(str_sec->data + off, 0, str_sec->size - off))
 		return NULL;
@@ -166,7 +164,7 @@ static struct symbol *owner_by_func_name(const struct cdo *cdo, const struct sec
 		if (s->type == STT_FUNC && s->sec)
 			return s->include ? s : NULL;
 	/* clones: name.<suffix> (linear, only when the exact name is absent) */
-	for (size_t i = 0; i < cdo->patched->nr_symbols; i++) {
+	for (i = 0; i < cdo->patched->nr_symbols; i++) {
 		s = cdo->patched->symbols[i];
 		if (s && s->type == STT_FUNC && s->sec && s->include &&
 		    !strncmp(s->name, name, len) && s->name[len] == '.' &&

@@ -4,6 +4,35 @@
 # test kernel that test/lib/kernel.sh selects (KLPB_KVER).
 # shellcheck disable=SC2016,SC2154 # guest scripts are literal; bats vars
 
+# sc_sympos: patches/12 changes m_show of kernel/module/procfs.o; another
+# m_show (fs/namespace.o) exists in vmlinux: only /proc/modules may change.
+sc_sympos() {
+	klpb t_sympos "$PATCHDIR/12-modules-sympos.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { echo "$(grep -c klpb_sympos /proc/modules) $(grep -c klpb_sympos /proc/mounts) $(grep -c '^proc /proc proc' /proc/mounts)"; }
+insmod /klpb/configs.ko
+mark before; check
+klp_insmod /klpb/t_sympos.ko; rc=$?; mark insmod-rc; echo $rc
+mark after; check
+mark modules; cat /proc/modules
+klp_disable t_sympos; rc=$?; mark disable-rc; echo $rc
+mark disabled; check
+rmmod t_sympos; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sympos.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "0 0 1" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# both modules (configs and the patch itself) carry the marker
+	[[ $(guest_after after) == "2 0 1" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "0 0 1" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # sc_jump_ex_alt: patches/15 gives cmdline_proc_show a static branch on a
 # vmlinux tracepoint key (__jump_table, key reached through a klp relocation
 # applied at load), a call of that tracepoint (static branch + static call,

@@ -59,27 +59,7 @@ GUEST
 	readelf -SW "$KLPB_TEST_BUILD/vmlinux" | grep -q orc_unwind_ip
 }
 
-@test "6.12 smoke: samples/livepatch/livepatch-sample.c" {
-	local d=$BATS_TEST_TMPDIR/sample
-	mkdir -p "$d"
-	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
-	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
-	make -C "$KLPB_TEST_BUILD" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
-	cat >"$d/guest.sh" <<'GUEST'
-insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc
-klp_wait_transition livepatch_sample
-mark after; cat /proc/cmdline
-klp_disable livepatch_sample; rc=$?; mark disable-rc; echo $rc
-rmmod livepatch_sample; rc=$?; mark rmmod-rc; echo $rc
-GUEST
-	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after insmod-rc) == 0 ]]
-	[[ $(guest_after after) == "this has been live patched" ]]
-	[[ $(guest_after disable-rc) == 0 ]]
-	[[ $(guest_after rmmod-rc) == 0 ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
+@test "6.12 smoke: samples/livepatch/livepatch-sample.c" { smoke_sample; }
 
 @test "6.12: one changed function (cmdline_proc_show), replace reads 1" {
 	klpb t_one "$PATCHDIR/01-cmdline-one-function.patch"

@@ -16,5 +16,5 @@ setup_file() {
 }
 
 @test "ppc64le 6.1: the test kernel is a little-endian pseries kernel with livepatch and -mprofile-kernel ftrace" { pc_config; }
-@test "ppc64le 6.1 smoke: samples/livepatch/livepatch-sample.c loads, patches, disables, unloads" { pc_smoke; }
+@test "ppc64le 6.1 smoke: samples/livepatch/livepatch-sample.c loads, patches, disables, unloads" { smoke_sample; }
 @test "ppc64le 6.1: klp-build -a ppc64le is refused with the reason, before any build" { pc_refused; }

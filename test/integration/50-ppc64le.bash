@@ -24,35 +24,6 @@ pc_config() {
 	readelf -h "$KLPB_TEST_BUILD/vmlinux" | grep -q 'PowerPC64'
 }
 
-# the kernel's livepatch sample, built against the build dir, loads,
-# patches /proc/cmdline, disables and unloads on the booted kernel
-pc_smoke() {
-	local d=$BATS_TEST_TMPDIR/sample
-	mkdir -p "$d"
-	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
-	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
-	make -C "$KLPB_TEST_BUILD" ARCH=powerpc CROSS_COMPILE=powerpc64le-linux-gnu- M="$d" modules \
-		>"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
-	cat >"$d/guest.sh" <<'GUEST'
-mark before; cat /proc/cmdline
-insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc
-klp_wait_transition livepatch_sample
-mark after; cat /proc/cmdline
-klp_disable livepatch_sample; rc=$?; mark disable-rc; echo $rc
-mark disabled; cat /proc/cmdline
-rmmod livepatch_sample; rc=$?; mark rmmod-rc; echo $rc
-GUEST
-	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after before) == *console=hvc0* ]]
-	[[ $(guest_after insmod-rc) == 0 ]]
-	[[ $(guest_after after) == "this has been live patched" ]]
-	[[ $(guest_after disable-rc) == 0 ]]
-	[[ $(guest_after disabled) == *console=hvc0* ]]
-	[[ $(guest_after rmmod-rc) == 0 ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
-
 # klp-build -a ppc64le is refused with the reason, before any build
 pc_refused() {
 	klpb_need_tools

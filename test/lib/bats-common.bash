@@ -76,3 +76,36 @@ assert_output_has() {
 guest_after() {
 	qemu_guest_out "$QEMU_LOG" | awk -v m="KLPB: $1" '$0 == m { getline; print; exit }'
 }
+
+# smoke_sample: the kernel's own samples/livepatch/livepatch-sample.c, built
+# out of tree against the test build dir, loads, patches /proc/cmdline,
+# disables and unloads cleanly on the booted test kernel (any KLPB_ARCH).
+smoke_sample() {
+	local d=$BATS_TEST_TMPDIR/sample
+	local -a mk=(ARCH="$KLPB_KARCH")
+	[[ -z $KLPB_CROSS ]] || mk+=(CROSS_COMPILE="$KLPB_CROSS")
+	mkdir -p "$d"
+	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
+	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
+	make -C "$KLPB_TEST_BUILD" "${mk[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	cat >"$d/guest.sh" <<'GUEST'
+mark before; cat /proc/cmdline
+insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc
+klp_wait_transition livepatch_sample
+mark after; cat /proc/cmdline
+klp_disable livepatch_sample; rc=$?; mark disable-rc; echo $rc
+mark disabled; cat /proc/cmdline
+rmmod livepatch_sample; rc=$?; mark rmmod-rc; echo $rc
+mark lsmod; lsmod | grep -c livepatch_sample
+GUEST
+	qemu_test "$d/guest.sh" "$d/livepatch-sample.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == *console=$KLPB_CONSOLE* ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "this has been live patched" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == *console=$KLPB_CONSOLE* ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after lsmod) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
