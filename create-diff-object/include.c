@@ -53,7 +53,7 @@ static const char *text_family(const char *name)
 {
 	size_t i, n;
 
-	for (i = 0; i < sizeof(text_families) / sizeof(text_families[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(text_families); i++) {
 		n = strlen(text_families[i]);
 		if (!strncmp(name, text_families[i], n) && (!name[n] || name[n] == '.'))
 			return text_families[i];

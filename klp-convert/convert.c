@@ -128,7 +128,7 @@ static int check_load_time_table(struct elf *elf, const struct reloc_rec *rec,
 
 	if (!strcmp(objname, "vmlinux"))
 		return 0;
-	for (i = 0; i < sizeof(load_time_tables) / sizeof(load_time_tables[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(load_time_tables); i++) {
 		if (strcmp(rec->sec->name, load_time_tables[i].section))
 			continue;
 		ERROR("%s: %s+0x%llx: %s %s is defined in module %s; the kernel sets up %s entries before it can resolve symbols of other modules (hint: %s)",
