@@ -48,16 +48,14 @@ sc_jump_ex_alt() {
 	[ "$status" -eq 0 ]
 	local ko=$BATS_TEST_TMPDIR/out/t_special.ko sec
 	for sec in __jump_table __ex_table .altinstructions .altinstr_replacement; do
-		readelf -SW "$ko" | grep -qF " $sec " || { echo "no $sec in $ko" >&2; return 1; }
+		assert_section "$ko" "$sec"
 	done
 	if grep -qx 'CONFIG_HAVE_STATIC_CALL_INLINE=y' "$KLPB_TEST_BUILD/.config"; then
-		readelf -SW "$ko" | grep -qF '.klp.rela.vmlinux..static_call_sites' ||
-			{ echo "no .klp.rela.vmlinux..static_call_sites in $ko" >&2; return 1; }
+		assert_section "$ko" .klp.rela.vmlinux..static_call_sites
 	fi
 	# The tracepoint key is a vmlinux symbol: its __jump_table reference must
 	# be a livepatch relocation (.klp.rela.vmlinux.__jump_table).
-	readelf -SW "$ko" | grep -qF '.klp.rela.vmlinux.__jump_table' ||
-		{ echo "no .klp.rela.vmlinux.__jump_table in $ko" >&2; return 1; }
+	assert_section "$ko" .klp.rela.vmlinux.__jump_table
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 mkdir -p /sys/kernel/tracing; mount -t tracefs tracefs /sys/kernel/tracing
 ev=/sys/kernel/tracing/events/sched/sched_process_fork/enable
@@ -179,7 +177,7 @@ sc_orc_transition() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	local out=$BATS_TEST_TMPDIR/out
-	readelf -SW "$out/t_orc_a.ko" | grep -qF ' .orc_unwind ' || { echo "no .orc_unwind in t_orc_a.ko" >&2; return 1; }
+	assert_section "$out/t_orc_a.ko" .orc_unwind
 	mkdir -p "$out/noorc"
 	objcopy --remove-section=.orc_unwind --remove-section=.orc_unwind_ip \
 		--remove-section=.rela.orc_unwind_ip "$out/t_orc_a.ko" "$out/noorc/t_orc_a.ko"
@@ -243,7 +241,7 @@ sc_smp_locks() {
 		want+=(.parainstructions)
 	fi
 	for sec in "${want[@]}"; do
-		readelf -SW "$ko" | grep -qF " $sec " || { echo "no $sec in $ko" >&2; return 1; }
+		assert_section "$ko" "$sec"
 		# every entry is relocated against the module's own text
 		readelf -rW "$ko" | awk -v s=".rela$sec" '/^Relocation section/ { on = index($0, "'\''" s "'\''") > 0; next } on && $1 ~ /^[0-9a-f]+$/ { print $5 }' |
 			grep -qv '^\.text\|^cmdline_proc_show' && { echo "$sec entry not against patched text" >&2; return 1; }
@@ -320,7 +318,7 @@ sc_printk_index() {
 	klpb t_pindex "$PATCHDIR/13-cmdline-once-warn.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	readelf -SW "$BATS_TEST_TMPDIR/out/t_pindex.ko" | grep -qF ' .printk_index '
+	assert_section "$BATS_TEST_TMPDIR/out/t_pindex.ko" .printk_index
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 mount -t debugfs debugfs /sys/kernel/debug
 klp_insmod /klpb/t_pindex.ko; rc=$?; mark insmod-rc; echo $rc

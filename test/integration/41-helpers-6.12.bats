@@ -11,9 +11,7 @@ setup_file() {
 	if [[ $KLPB_TEST_BUILD != */x86_64-6.12/* ]]; then
 		skip "test/lib/kernel.sh does not select kernels by KLPB_KVER"
 	fi
-	if [[ ! -r /usr/src/linux-source-6.12.tar.xz && ! -f $KLPB_TEST_SRC/Makefile ]]; then
-		skip "linux-source-6.12 is not installed (apt-get install linux-source-6.12)"
-	fi
+	klpb_need_source
 	klpb_need_kernel
 }
 

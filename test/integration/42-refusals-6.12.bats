@@ -7,9 +7,7 @@ load ../lib/bats-common
 load 31-special.bash
 
 setup_file() {
-	if [[ ! -r /usr/src/linux-source-6.12.tar.xz && ! -f $KLPB_TEST_SRC/Makefile ]]; then
-		skip "linux-source-6.12 is not installed (apt-get install linux-source-6.12)"
-	fi
+	klpb_need_source
 	klpb_need_kernel
 }
 

@@ -15,6 +15,14 @@ klpb_need_kernel() {
 	kernel_test_build >/dev/null || return 1
 }
 
+# In setup_file, for kernels other than the default: skip with the reason
+# when Debian's linux-source-$KLPB_KVER is not installed (nor extracted).
+klpb_need_source() {
+	if [[ ! -r $KLPB_TARBALL && ! -f $KLPB_TEST_SRC/Makefile ]]; then
+		skip "linux-source-$KLPB_KVER is not installed (apt-get install linux-source-$KLPB_KVER)"
+	fi
+}
+
 # In setup/test: skip with the reason if the C tools or the template are missing.
 klpb_need_tools() {
 	local t
@@ -64,6 +72,11 @@ assert_no_ko() {
 	fi
 }
 
+# assert_section ELF NAME: ELF has a section called exactly NAME
+assert_section() {
+	readelf -SW "$1" | grep -qF " $2 " || { echo "no section $2 in $1" >&2; return 1; }
+}
+
 # assert_output_has STRING: $output (from run) contains STRING
 assert_output_has() {
 	if [[ $output != *"$1"* ]]; then
@@ -82,12 +95,10 @@ guest_after() {
 # disables and unloads cleanly on the booted test kernel (any KLPB_ARCH).
 smoke_sample() {
 	local d=$BATS_TEST_TMPDIR/sample
-	local -a mk=(ARCH="$KLPB_KARCH")
-	[[ -z $KLPB_CROSS ]] || mk+=(CROSS_COMPILE="$KLPB_CROSS")
 	mkdir -p "$d"
 	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
 	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
-	make -C "$KLPB_TEST_BUILD" "${mk[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
 	cat >"$d/guest.sh" <<'GUEST'
 mark before; cat /proc/cmdline
 insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc

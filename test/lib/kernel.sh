@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the per-arch settings are used by qemu.sh and the tests
 # Sourced helpers: the test kernel source and build caches (docs/DESIGN.md "Cache").
 
 # KLPB_KVER selects the test kernel version (Debian linux-source-$KLPB_KVER),
@@ -6,12 +7,33 @@
 # this file. Defaults: 6.1, x86_64 (the original test kernel).
 KLPB_KVER=${KLPB_KVER:-6.1}
 KLPB_ARCH=${KLPB_ARCH:-x86_64}
+KLPB_CACHE=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}
+# The one per-architecture table of the tests: kernel ARCH, cross prefix and
+# boot image; the guest's static busybox, QEMU binary and machine, console,
+# and boot lines known to be benign (test/lib/qemu.sh). ppc64le's busybox is
+# Debian's busybox-static:ppc64el, unpacked by scripts/setup.sh.
 case $KLPB_ARCH in
-x86_64) KLPB_KARCH=x86_64 KLPB_CROSS='' KLPB_IMAGE=arch/x86/boot/bzImage ;;
-ppc64le) KLPB_KARCH=powerpc KLPB_CROSS=powerpc64le-linux-gnu- KLPB_IMAGE=vmlinux ;;
+x86_64)
+	KLPB_KARCH=x86_64 KLPB_CROSS='' KLPB_IMAGE=arch/x86/boot/bzImage
+	KLPB_BUSYBOX=${KLPB_BUSYBOX:-/bin/busybox}
+	KLPB_QEMU=${KLPB_QEMU:-qemu-system-x86_64}
+	KLPB_QEMU_MACHINE=()
+	KLPB_CONSOLE=ttyS0
+	KLPB_DMESG_BENIGN='' ;;
+ppc64le)
+	KLPB_KARCH=powerpc KLPB_CROSS=powerpc64le-linux-gnu- KLPB_IMAGE=vmlinux
+	KLPB_BUSYBOX=${KLPB_BUSYBOX:-$KLPB_CACHE/busybox/ppc64el/bin/busybox}
+	KLPB_QEMU=${KLPB_QEMU:-qemu-system-ppc64}
+	KLPB_QEMU_MACHINE=(-M "pseries,x-vof=on" -cpu POWER9)
+	KLPB_CONSOLE=hvc0
+	# QEMU's pseries starts with an empty NVRAM: the pseries nvram driver
+	# reports it at boot with a pr_warn that says WARNING
+	KLPB_DMESG_BENIGN='WARNING: nvram corruption detected: 0-length partition' ;;
 *) echo "kernel.sh: no test kernel recipe for $KLPB_ARCH" >&2; return 1 ;;
 esac
-KLPB_CACHE=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}
+# make arguments for the test kernel's tree (configs, out-of-tree modules)
+KLPB_MAKE_ARGS=(ARCH="$KLPB_KARCH")
+[[ -z $KLPB_CROSS ]] || KLPB_MAKE_ARGS+=(CROSS_COMPILE="$KLPB_CROSS")
 KLPB_TARBALL=${KLPB_TARBALL:-/usr/src/linux-source-$KLPB_KVER.tar.xz}
 KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-$KLPB_KVER
 KLPB_TEST_DIR=$KLPB_CACHE/test/$KLPB_ARCH-$KLPB_KVER
@@ -60,12 +82,10 @@ kernel_test_config() {
 	local out=$1 src tmp
 	src=$(kernel_extract) || return 1
 	tmp=$(mktemp -d)
-	local -a mk=(ARCH="$KLPB_KARCH")
-	[[ -z $KLPB_CROSS ]] || mk+=(CROSS_COMPILE="$KLPB_CROSS")
-	if ! { make -s -C "$src" O="$tmp" "${mk[@]}" tinyconfig &&
+	if ! { make -s -C "$src" O="$tmp" "${KLPB_MAKE_ARGS[@]}" tinyconfig &&
 	       KCONFIG_CONFIG=$tmp/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$tmp" \
 			"$tmp/.config" "$KLPB_TEST_CONFIG_FRAG" &&
-	       make -s -C "$src" O="$tmp" "${mk[@]}" olddefconfig; } >"$tmp/log" 2>&1; then
+	       make -s -C "$src" O="$tmp" "${KLPB_MAKE_ARGS[@]}" olddefconfig; } >"$tmp/log" 2>&1; then
 		cat "$tmp/log" >&2
 		rm -rf "$tmp"
 		return 1

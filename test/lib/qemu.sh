@@ -18,25 +18,8 @@
 #   klp_disable N           echo 0 > enabled, wait until the patch is gone
 #   klp_insmod FILE         insmod, then wait for the transition of the patch
 
-# Per architecture (KLPB_ARCH, test/lib/kernel.sh): the guest's static
-# busybox, the QEMU binary and machine, the console. ppc64le's busybox comes
-# from Debian's busybox-static:ppc64el, unpacked by scripts/setup.sh.
-case ${KLPB_ARCH:-x86_64} in
-ppc64le)
-	KLPB_BUSYBOX=${KLPB_BUSYBOX:-${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/busybox/ppc64el/bin/busybox}
-	KLPB_QEMU=${KLPB_QEMU:-qemu-system-ppc64}
-	KLPB_QEMU_MACHINE=(-M "pseries,x-vof=on" -cpu POWER9)
-	KLPB_CONSOLE=hvc0
-	# QEMU's pseries starts with an empty NVRAM: the pseries nvram driver
-	# reports it at boot with a pr_warn that says WARNING
-	KLPB_DMESG_BENIGN='WARNING: nvram corruption detected: 0-length partition' ;;
-*)
-	KLPB_BUSYBOX=${KLPB_BUSYBOX:-/bin/busybox}
-	KLPB_QEMU=${KLPB_QEMU:-qemu-system-x86_64}
-	KLPB_QEMU_MACHINE=()
-	KLPB_CONSOLE=ttyS0
-	KLPB_DMESG_BENIGN='' ;;
-esac
+# Per-architecture settings (KLPB_BUSYBOX, KLPB_QEMU, KLPB_QEMU_MACHINE,
+# KLPB_CONSOLE, KLPB_DMESG_BENIGN) come from test/lib/kernel.sh.
 KLPB_QEMU_TIMEOUT=${KLPB_QEMU_TIMEOUT:-180}
 # Extra QEMU options and kernel command-line words for one test (e.g.
 # KLPB_QEMU_OPTS="-cpu Skylake-Client" KLPB_QEMU_APPEND="retbleed=stuff").
@@ -127,7 +110,7 @@ qemu_test() {
 	local build=${KLPB_TEST_BUILD:?source test/lib/kernel.sh}
 	qemu_initramfs "$tmp/initrd.gz" "$script" "$@" || return 1
 	QEMU_LOG=$tmp/serial.log
-	qemu_boot "$build/${KLPB_IMAGE:-arch/x86/boot/bzImage}" "$tmp/initrd.gz" "$QEMU_LOG" || { cat "$QEMU_LOG" >&2; return 1; }
+	qemu_boot "$build/$KLPB_IMAGE" "$tmp/initrd.gz" "$QEMU_LOG" || { cat "$QEMU_LOG" >&2; return 1; }
 	if ! grep -q '^KLPB-DMESG-END' "$QEMU_LOG"; then
 		cat "$QEMU_LOG" >&2
 		echo "qemu_test: guest did not finish (log: $QEMU_LOG)" >&2
