@@ -6,6 +6,7 @@
 /* Every supported architecture, one entry each. */
 static const struct arch *const arches[] = {
 	&arch_x86_64,
+	&arch_ppc64le,
 };
 
 const struct arch *arch_find(unsigned int machine)

@@ -71,6 +71,42 @@ struct arch {
 	bool (*immediate_load)(const unsigned char *buf, size_t size, size_t pos,
 			       size_t *start, size_t *len);
 
+	/*
+	 * Relocation fields share bytes with opcode bits (ppc64: a REL24
+	 * field inside a "bl", the low two bits of a TOC16_LO_DS field
+	 * select ld/ldu/lwa).  The place is then never cleared nor masked:
+	 * RELA objects hold zero in the field itself, and the loaders
+	 * replace only the field bits.
+	 */
+	bool reloc_field_in_insn;
+
+	/*
+	 * A table of address slots that code reaches TOC-relative (ppc64
+	 * ".toc", filled by R_PPC64_ADDR64 relocations): a code reference
+	 * to a slot is a reference to what the slot's relocation points at.
+	 * is_toc_reloc tells the relocation types that reference a slot.
+	 */
+	const char *toc_section;
+	bool (*is_toc_reloc)(unsigned int type);
+
+	/*
+	 * Undefined symbols that the module link or the loader define (ppc64:
+	 * ".TOC.", the out-of-line register save/restore functions): they stay
+	 * ordinary undefined references.
+	 */
+	bool (*is_link_symbol)(const char *name);
+
+	/* the ftrace call is within this many bytes of a function's symbol */
+	unsigned int ftrace_window;
+
+	/*
+	 * A relocation of patched code that will reach something outside the
+	 * patch module (through a livepatch or an ordinary relocation): NULL
+	 * when the loader can do that, else why not (a sibling call through
+	 * a stub, a call without the slot to restore the TOC pointer).
+	 */
+	const char *(*external_reloc_problem)(const struct reloc *r, const char *name);
+
 	/* special sections of this architecture (the generic ones are in
 	 * create-diff-object/special.c) */
 	const struct special_section *special;
@@ -81,5 +117,6 @@ const struct arch *arch_find(unsigned int machine);
 const struct arch *arch_find_by_name(const char *name);
 
 extern const struct arch arch_x86_64;
+extern const struct arch arch_ppc64le;
 
 #endif

@@ -130,6 +130,7 @@ const struct arch arch_x86_64 = {
 	.elfclass = ELFCLASS64,
 	.abs_reloc = R_X86_64_64,
 	.fentry_name = "__fentry__",
+	.ftrace_window = 16,
 	.reloc_size = x86_reloc_size,
 	.reloc_target_offset = x86_reloc_target_offset,
 	.is_call_reloc = x86_is_call,

@@ -37,6 +37,11 @@ struct cdo {
 	struct section *relocs;		/* .klp.relocs */
 	struct section *strings;	/* .klp.strings (non-alloc) */
 	struct section *rostr;		/* .rodata.klpb.str (alloc) */
+
+	/* the output's TOC slots (ppc64 .toc): copied one by one on first use */
+	struct section *toc;
+	int64_t *toc_map;		/* patched .toc offset -> output offset, or -1 */
+	size_t toc_map_len;
 };
 
 /*
@@ -62,6 +67,7 @@ int correlate(struct cdo *cdo);
 struct symbol *section_owner(const struct section *sec);
 void unit_range(const struct symbol *sym, uint64_t *start, uint64_t *len);
 void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t);
+bool toc_slot_ref(const struct cdo *cdo, const struct reloc *r, uint64_t *slot);
 
 /* compare.c */
 int compare(struct cdo *cdo);

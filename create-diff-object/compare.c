@@ -52,7 +52,8 @@ static void mask_relocs(const struct cdo *cdo, const struct section *sec, uint64
 	const struct section *rsec = sec->rela;
 	size_t i;
 
-	if (!rsec)
+	/* fields inside instructions hold zero in a RELA object: nothing to mask */
+	if (!rsec || cdo->arch->reloc_field_in_insn)
 		return;
 	for (i = 0; i < rsec->nr_relocs; i++) {
 		const struct reloc *r = &rsec->relocs[i];

@@ -283,13 +283,40 @@ int correlate(struct cdo *cdo)
  * into symbol references when a function or object covers the target offset,
  * so that later passes never depend on where things sit in a section.
  */
+/*
+ * A TOC-relative code reference to a slot of the arch's address table (ppc64
+ * ".toc"): true with the slot's offset.  The slot itself is data filled by a
+ * relocation; what the code reaches is what that relocation points at.
+ */
+bool toc_slot_ref(const struct cdo *cdo, const struct reloc *r, uint64_t *slot)
+{
+	const struct arch *arch = cdo->arch;
+	const struct symbol *sym = r->sym;
+	int64_t off;
+
+	if (!arch->toc_section || !sym->sec || !arch->is_toc_reloc(r->type) ||
+	    strcmp(sym->sec->name, arch->toc_section))
+		return false;
+	off = r->addend + (sym->type == STT_SECTION ? 0 : (int64_t)sym->offset);
+	if (off < 0 || (uint64_t)off >= sym->sec->size)
+		return false;
+	*slot = off;
+	return true;
+}
+
 void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t)
 {
 	struct symbol *sym = r->sym, *cover;
 	struct section *sec = sym->sec;
+	const struct reloc *slot_reloc;
+	uint64_t slot;
 	int64_t off, base;
 
 	memset(t, 0, sizeof(*t));
+	if (toc_slot_ref(cdo, r, &slot) && (slot_reloc = find_reloc(sec, slot))) {
+		resolve_target(cdo, slot_reloc, t);
+		return;
+	}
 	if (!sec || sym->type == STT_FUNC || sym->type == STT_OBJECT ||
 	    (sym->type != STT_SECTION && sym->type != STT_NOTYPE)) {
 		t->kind = T_SYMBOL;

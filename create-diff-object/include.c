@@ -65,10 +65,9 @@ static const char *text_family(const char *name)
 
 /*
  * A livepatch redirects a function at its ftrace call, which the compiler
- * puts within the first instructions (after ENDBR or the ppc64 global entry).
+ * puts within the first instructions (after ENDBR or the ppc64 global entry):
+ * within arch->ftrace_window bytes of the symbol.
  */
-#define FTRACE_SITE_WINDOW 16
-
 static bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
 	const struct section *rsec = func->sec->rela;
@@ -77,7 +76,7 @@ static bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
 		const struct reloc *r = &rsec->relocs[i];
 
-		if (r->offset < func->offset || r->offset >= func->offset + FTRACE_SITE_WINDOW)
+		if (r->offset < func->offset || r->offset >= func->offset + cdo->arch->ftrace_window)
 			continue;
 		if (!strcmp(r->sym->name, cdo->arch->fentry_name))
 			return true;

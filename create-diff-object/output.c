@@ -103,6 +103,10 @@ static void reference_original(struct cdo *cdo, struct symbol *sym, struct secti
 {
 	const char *owner;
 
+	if (!sym->sec && cdo->arch->is_link_symbol && cdo->arch->is_link_symbol(sym->name)) {
+		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
+		return;
+	}
 	if (sym->bind == STB_LOCAL) {
 		add_klp_reloc(cdo, to, place, type, addend, sym->name, cdo->objname,
 			      cdo->objfile, KLP_RELOC_LOCAL);
@@ -175,6 +179,59 @@ static struct section *clone_anon(struct cdo *cdo, struct section *sec)
 	return c;
 }
 
+/*
+ * A code reference to a TOC slot (ppc64 .toc): the output gets its own copy
+ * of each slot used, with the slot's relocation converted like any other
+ * (to a copy, an exported symbol, or a livepatch relocation).  Returns the
+ * slot's offset in the output's .toc, or -1.
+ */
+static int64_t copy_toc_slot(struct cdo *cdo, struct section *toc, uint64_t off)
+{
+	unsigned int a = elf_addr_size(cdo->out);
+	uint64_t start = off - off % a, new_off;
+
+	if (!cdo->toc) {
+		cdo->toc = elf_add_section(cdo->out, toc->name, toc->sh.sh_type,
+					   toc->sh.sh_flags & ~SHF_GROUP, 0, a, NULL, 0);
+		elf_section_symbol(cdo->out, cdo->toc);
+		cdo->toc_map_len = toc->size / a + 1;
+		cdo->toc_map = xzalloc(cdo->toc_map_len * sizeof(*cdo->toc_map));
+		memset(cdo->toc_map, 0xff, cdo->toc_map_len * sizeof(*cdo->toc_map));
+	}
+	if (start / a >= cdo->toc_map_len || start + a > toc->size) {
+		ERROR_SEC(toc, "reference to offset 0x%llx outside the section",
+			  (unsigned long long)off);
+		return -1;
+	}
+	if (cdo->toc_map[start / a] >= 0)
+		return cdo->toc_map[start / a] + (int64_t)(off - start);
+	new_off = elf_section_append(cdo->toc, toc->data ? toc->data + start : NULL, a, a);
+	cdo->toc_map[start / a] = (int64_t)new_off;
+	if (output_convert_relocs(cdo, toc, start, start + a, cdo->toc,
+				  (int64_t)new_off - (int64_t)start))
+		return -1;
+	return (int64_t)(new_off + (off - start));
+}
+
+/* Can the loader make this reference from patched code to outside the module? */
+static int check_external(struct cdo *cdo, const struct reloc *r, const char *name)
+{
+	const struct section *from = r->rsec->base;
+	struct symbol *func;
+	const char *why;
+
+	if (!cdo->arch->external_reloc_problem || !is_text_section(from) ||
+	    (cdo->arch->is_link_symbol && cdo->arch->is_link_symbol(name)))
+		return 0;
+	why = cdo->arch->external_reloc_problem(r, name);
+	if (!why)
+		return 0;
+	func = find_func_containing(from, r->offset);
+	ERROR("%s: %s+0x%llx (in %s): %s: %s", from->elf->path, from->name,
+	      (unsigned long long)r->offset, func ? func->name : "?", name, why);
+	return -1;
+}
+
 int output_include_anon(struct cdo *cdo, struct section *sec)
 {
 	return clone_anon(cdo, sec) ? 0 : -1;
@@ -203,8 +260,25 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			return -1;
 		}
 		/* relocation targets must hold zero (x86 apply_relocate_add checks) */
-		if (to->data && place + n <= to->size)
+		if (to->data && place + n <= to->size && !arch->reloc_field_in_insn)
 			memset(to->data + place, 0, n);
+
+		/* the null symbol: markers such as ppc64's R_PPC64_ENTRY */
+		if (r->sym == from->elf->symbols[0]) {
+			elf_add_reloc(to, place, r->type, cdo->out->symbols[0], r->addend);
+			continue;
+		}
+
+		uint64_t slot;
+
+		if (toc_slot_ref(cdo, r, &slot)) {
+			int64_t new_off = copy_toc_slot(cdo, r->sym->sec, slot);
+
+			if (new_off < 0)
+				return -1;
+			elf_add_reloc(to, place, r->type, cdo->toc->secsym, new_off);
+			continue;
+		}
 
 		resolve_target(cdo, r, &t);
 		if (t.kind != T_SYMBOL) {
@@ -219,6 +293,8 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		struct symbol *s = t.sym;
 
 		if (!s->sec) {
+			if (check_external(cdo, r, s->name))
+				return -1;
 			reference_original(cdo, s, to, place, r->type, t.addend);
 			continue;
 		}
@@ -247,6 +323,8 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 				  "longer exists in the running kernel");
 			return -1;
 		}
+		if (check_external(cdo, r, s->name))
+			return -1;
 		reference_original(cdo, s->twin ? s->twin : s, to, place, r->type, t.addend);
 	}
 	return 0;
@@ -334,6 +412,9 @@ static int check_unsupported(struct cdo *cdo)
 		struct section *sec = pe->sections[i];
 		const struct special_section *ss = find_special(cdo, sec->name);
 
+		/* TOC slots are followed from the code that uses them */
+		if (cdo->arch->toc_section && !strcmp(sec->name, cdo->arch->toc_section))
+			continue;
 		if (is_rela_section(sec) || !sec->rela || sec->clone || ss ||
 		    section_is_ignored(sec->name) || is_text_section(sec))
 			continue;

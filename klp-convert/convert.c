@@ -188,7 +188,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 				break;
 		if (sym) {
 			elf_add_reloc(rec->sec, rec->place, rec->type, sym, rec->addend);
-			memset(rec->sec->data + rec->place, 0, size);
+			if (!arch->reloc_field_in_insn)
+				memset(rec->sec->data + rec->place, 0, size);
 			return 0;
 		}
 	}
@@ -213,7 +214,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 	add_klp_reloc(rsec, rec->place, rec->type, sym, rec->addend);
 	/* x86 apply_relocate_add refuses a place that is not zero; RELA keeps
 	 * the addend in the relocation, so the bytes carry nothing */
-	memset(rec->sec->data + rec->place, 0, size);
+	if (!arch->reloc_field_in_insn)
+		memset(rec->sec->data + rec->place, 0, size);
 	return 0;
 }
 

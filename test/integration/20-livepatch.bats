@@ -12,29 +12,6 @@ setup() {
 	klpb_need_tools
 }
 
-# lifecycle NAME CHECK [FILES...]: guest script running CHECK (one line of
-# output) before, after insmod, after disable, after rmmod of NAME.ko.
-lifecycle() {
-	local name=$1 check=$2
-	shift 2
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
-check() { $check; }
-mark before; check
-klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
-mark after; check
-klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
-mark disabled; check
-rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
-mark removed; check
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$@"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after insmod-rc) == 0 ]]
-	[[ $(guest_after disable-rc) == 0 ]]
-	[[ $(guest_after rmmod-rc) == 0 ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
-
 @test "one changed function (cmdline_proc_show)" {
 	local before
 	before=$(tree_fingerprint)
@@ -81,7 +58,6 @@ GUEST
 	[[ $(guest_after disabled) == "[ ]" ]]
 }
 
-CONFIGS_CHECK='if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi'
 
 @test "module function, module loaded BEFORE the patch (kernel/configs.ko)" {
 	klpb t_mod "$PATCHDIR/05-configs-module.patch"
@@ -115,34 +91,7 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
-@test "module function, module loaded AFTER the patch (late patching)" {
-	klpb t_late "$PATCHDIR/05-configs-module.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	local size
-	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
-check() { $CONFIGS_CHECK; }
-klp_insmod /klpb/t_late.ko; rc=\$?; mark insmod-rc; echo \$rc
-insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
-klp_wait_transition t_late
-mark after; check
-klp_disable t_late; rc=\$?; mark disable-rc; echo \$rc
-mark disabled; check
-rmmod t_late; rc=\$?; mark rmmod-rc; echo \$rc
-mark removed; check
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_late.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after insmod-rc) == 0 ]]
-	[[ $(guest_after configs-rc) == 0 ]]
-	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
-	[[ $(guest_after disable-rc) == 0 ]]
-	[[ $(guest_after disabled) == "original $size" ]]
-	[[ $(guest_after rmmod-rc) == 0 ]]
-	[[ $(guest_after removed) == "original $size" ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
+@test "module function, module loaded AFTER the patch (late patching)" { configs_late_case t_late; }
 
 @test "several patches apply in order (01 then 11 on top of it)" {
 	klpb t_two "$PATCHDIR/01-cmdline-one-function.patch" "$PATCHDIR/11-cmdline-on-top-of-01.patch"

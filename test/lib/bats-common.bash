@@ -40,7 +40,7 @@ klpb() {
 	local name=$1
 	shift
 	mkdir -p "$BATS_TEST_TMPDIR/out"
-	run "$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" \
+	run "$KLPB_DRIVER" -a "$KLPB_ARCH" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" \
 		-o "$BATS_TEST_TMPDIR/out" -n "$name" "$@"
 }
 
@@ -118,5 +118,67 @@ GUEST
 	[[ $(guest_after disabled) == *console=$KLPB_CONSOLE* ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	[[ $(guest_after lsmod) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# lifecycle NAME CHECK [FILES...]: guest script running CHECK (one line of
+# output) before, after insmod, after disable, after rmmod of NAME.ko; the
+# three steps succeed and dmesg stays clean (unless LIFECYCLE_DMESG=any: the
+# caller checks it).
+lifecycle() {
+	local name=$1 check=$2
+	shift 2
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $check; }
+mark before; check
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$@"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ ${LIFECYCLE_DMESG:-clean} == any ]] || qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# /proc/config.gz as the test module kernel/configs.ko serves it: the patched
+# text (05-configs-module.patch) or "original SIZE"
+# shellcheck disable=SC2016 # expanded in the guest
+CONFIGS_CHECK='if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi'
+
+# configs_late_case NAME: 05-configs-module.patch patches kernel/configs.ko
+# (=m), loaded AFTER the patch module: the loader applies the module's
+# livepatch relocations then (late patching).
+configs_late_case() {
+	local name=$1 size
+	klpb "$name" "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $CONFIGS_CHECK; }
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+klp_wait_transition $name
+mark after; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "original $size" ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }

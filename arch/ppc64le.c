@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ppc64le (ELFv2) back-end.
+ *
+ * Diff objects are compiled the way the kernel compiles modules
+ * (-mcmodel=large) plus -mlongcall -mno-pltseq (see docs/DESIGN.md,
+ * "ppc64le"): data and functions are reached through 8-byte ".toc" slots
+ * that R_PPC64_ADDR64 relocations fill, calls are indirect through r12 with
+ * r2 saved and restored.  The only direct calls left are the ftrace calls
+ * ("mflr r0; bl _mcount"), which the loader handles itself.
+ */
+#include <string.h>
+
+#include "arch.h"
+
+#ifndef R_PPC64_REL24_NOTOC
+#define R_PPC64_REL24_NOTOC	116
+#endif
+#ifndef R_PPC64_ENTRY
+#define R_PPC64_ENTRY		118
+#endif
+
+#define PPC_NOP			0x60000000u
+#define PPC_OPCODE(insn)	((insn) >> 26)
+#define PPC_OP_B		18	/* b, bl, ba, bla */
+#define PPC_LK			1u	/* link bit: bl */
+
+/* The relocation types module_64.c applies (6.1 and 6.12), with the bytes
+ * of the instruction or data field each one writes. */
+static unsigned int ppc64_reloc_size(unsigned int type)
+{
+	switch (type) {
+	case R_PPC64_ADDR64:
+	case R_PPC64_REL64:
+	case R_PPC64_TOC:
+		return 8;
+	case R_PPC64_ADDR32:
+	case R_PPC64_REL32:
+	case R_PPC64_REL24:
+	case R_PPC64_REL24_NOTOC:
+	case R_PPC64_TOCSAVE:	/* marks a "std r2,24(r1)" slot */
+	case R_PPC64_ENTRY:	/* marks the global entry ("ld r2,-8(r12)") */
+		return 4;
+	case R_PPC64_TOC16:
+	case R_PPC64_TOC16_LO:
+	case R_PPC64_TOC16_DS:
+	case R_PPC64_TOC16_LO_DS:
+	case R_PPC64_TOC16_HA:
+	case R_PPC64_REL16_HA:
+	case R_PPC64_REL16_LO:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+static bool ppc64_is_pcrel(unsigned int type)
+{
+	switch (type) {
+	case R_PPC64_REL64:
+	case R_PPC64_REL32:
+	case R_PPC64_REL24:
+	case R_PPC64_REL24_NOTOC:
+	case R_PPC64_REL16_HA:
+	case R_PPC64_REL16_LO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* PowerPC branches and PC-relative data are relative to the place itself:
+ * the addend is the offset in the target, with no bias. */
+static int64_t ppc64_reloc_target_offset(const struct reloc *r)
+{
+	return r->addend;
+}
+
+/* the little-endian instruction word at offset off of section sec */
+static uint32_t insn_at(const struct section *sec, uint64_t off)
+{
+	const unsigned char *d = sec->data;
+
+	if (!d || off + 4 > sec->size)
+		return 0;
+	return (uint32_t)d[off] | (uint32_t)d[off + 1] << 8 |
+	       (uint32_t)d[off + 2] << 16 | (uint32_t)d[off + 3] << 24;
+}
+
+static bool ppc64_is_call(const struct reloc *r)
+{
+	return r->type == R_PPC64_REL24 || r->type == R_PPC64_REL24_NOTOC;
+}
+
+static bool ppc64_is_toc_reloc(unsigned int type)
+{
+	switch (type) {
+	case R_PPC64_TOC16:
+	case R_PPC64_TOC16_LO:
+	case R_PPC64_TOC16_HI:
+	case R_PPC64_TOC16_HA:
+	case R_PPC64_TOC16_DS:
+	case R_PPC64_TOC16_LO_DS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * ".TOC.": module_64.c dedotify() makes it the module's TOC pointer.
+ * The register save/restore functions that -Os code calls (_savegpr0_N,
+ * _restgpr0_N, ...): the module link provides them (--save-restore-funcs or
+ * arch/powerpc/lib/crtsavres.o, KBUILD_LDFLAGS_MODULE), inside the module,
+ * so the "b _restgpr0_N" tail calls never go through a stub.
+ */
+static bool ppc64_is_link_symbol(const char *name)
+{
+	static const char *const save_restore[] = {
+		"_savegpr0_", "_restgpr0_", "_savegpr1_", "_restgpr1_",
+		"_savefpr_", "_restfpr_", "_savevr_", "_restvr_",
+	};
+	size_t i;
+
+	if (!strcmp(name, ".TOC."))
+		return true;
+	for (i = 0; i < sizeof(save_restore) / sizeof(save_restore[0]); i++)
+		if (!strncmp(name, save_restore[i], strlen(save_restore[i])))
+			return true;
+	return false;
+}
+
+/*
+ * A direct branch out of the module goes through a stub that saves r2 at
+ * 24(r1) and enters the target's global entry.  The loader then rewrites the
+ * "nop" after a "bl" into "ld r2,24(r1)" and refuses anything else ("Expected
+ * nop after call").  A sibling call ("b", no link) through a stub would
+ * return to the caller's caller with the target's r2 and overwrite the slot
+ * where that caller keeps its own r2.  The ftrace call needs neither.
+ */
+static const char *ppc64_external_reloc_problem(const struct reloc *r, const char *name)
+{
+	const struct section *sec = r->rsec->base;
+	uint32_t insn;
+
+	if (!ppc64_is_call(r) || !strcmp(name, "_mcount"))
+		return NULL;
+	/* REL24 places are the whole instruction word */
+	insn = insn_at(sec, r->offset);
+	if (PPC_OPCODE(insn) != PPC_OP_B)
+		return NULL;
+	if (!(insn & PPC_LK))
+		return "sibling call (b without link) to a function outside the patch module: "
+		       "its stub would clobber the caller's saved TOC pointer; hint: make the "
+		       "call a normal one (e.g. use its result before returning), or patch the "
+		       "callee too";
+	if (insn_at(sec, r->offset + 4) != PPC_NOP)
+		return "call without a nop after it to a function outside the patch module: the "
+		       "loader needs that slot to restore the TOC pointer (\"Expected nop after "
+		       "call\"); hint: build with the flags klp-build gives ppc64le diff objects "
+		       "(-mlongcall -mno-pltseq)";
+	return NULL;
+}
+
+/*
+ * Feature-fixup tables: struct fixup_entry (mask, value, then four offsets
+ * of code relative to the entry: start, end, alt_start, alt_end), 48 bytes
+ * on 64-bit (arch/powerpc/include/asm/feature-fixups.h).  The one-word
+ * tables hold one offset each (lwsync and barrier_nospec sites).
+ */
+static const struct special_section ppc64_special[] = {
+	{ .name = "__ftr_fixup", .size = 48 },
+	{ .name = "__mmu_ftr_fixup", .size = 48 },
+	{ .name = "__fw_ftr_fixup", .size = 48 },
+	{ .name = "__lwsync_fixup", .size = 8 },
+	{ .name = "__barrier_nospec_fixup", .size = 8 },
+	{ .name = "__stf_entry_barrier_fixup", .size = 8 },
+	{ .name = "__stf_exit_barrier_fixup", .size = 8 },
+	{ .name = "__uaccess_flush_fixup", .size = 8 },
+	{ .name = "__entry_flush_fixup", .size = 8 },
+	{ .name = "__scv_entry_flush_fixup", .size = 8 },
+	{ .name = "__rfi_flush_fixup", .size = 8 },
+};
+
+const struct arch arch_ppc64le = {
+	.special = ppc64_special,
+	.nr_special = sizeof(ppc64_special) / sizeof(ppc64_special[0]),
+	.name = "ppc64le",
+	.machine = EM_PPC64,
+	.elfclass = ELFCLASS64,
+	.abs_reloc = R_PPC64_ADDR64,
+	.fentry_name = "_mcount",
+	/* global entry (8) + mflr r0 (4) [+ std r0,16(r1) (4)] before bl _mcount */
+	.ftrace_window = 20,
+	.reloc_size = ppc64_reloc_size,
+	.reloc_target_offset = ppc64_reloc_target_offset,
+	.is_call_reloc = ppc64_is_call,
+	.is_pcrel_reloc = ppc64_is_pcrel,
+	.reloc_field_in_insn = true,
+	.toc_section = ".toc",
+	.is_toc_reloc = ppc64_is_toc_reloc,
+	.is_link_symbol = ppc64_is_link_symbol,
+	.external_reloc_problem = ppc64_external_reloc_problem,
+};
