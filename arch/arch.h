@@ -32,6 +32,13 @@ struct special_section {
 	 */
 	bool owner_by_func_name;
 	unsigned int func_name_word;
+	/*
+	 * Words hold code offsets from the START of the entry ("label -
+	 * entry"), not from themselves: a PC-relative relocation of word k
+	 * then carries k's offset in the entry in its addend (ppc64 feature
+	 * fixups).
+	 */
+	bool entry_relative;
 	const char *companion;		/* parallel table without relocations */
 	const char *companion_size_name;
 	unsigned int companion_size;

@@ -169,9 +169,9 @@ static const char *ppc64_external_reloc_problem(const struct reloc *r, const cha
  * tables hold one offset each (lwsync and barrier_nospec sites).
  */
 static const struct special_section ppc64_special[] = {
-	{ .name = "__ftr_fixup", .size = 48 },
-	{ .name = "__mmu_ftr_fixup", .size = 48 },
-	{ .name = "__fw_ftr_fixup", .size = 48 },
+	{ .name = "__ftr_fixup", .size = 48, .entry_relative = true },
+	{ .name = "__mmu_ftr_fixup", .size = 48, .entry_relative = true },
+	{ .name = "__fw_ftr_fixup", .size = 48, .entry_relative = true },
 	{ .name = "__lwsync_fixup", .size = 8 },
 	{ .name = "__barrier_nospec_fixup", .size = 8 },
 	{ .name = "__stf_entry_barrier_fixup", .size = 8 },

@@ -37,17 +37,24 @@ GUEST
 # vmlinux tracepoint key (__jump_table, key reached through a klp relocation
 # applied at load), a call of that tracepoint (static branch + static call,
 # .static_call_sites on kernels that inline static calls) and a new function
-# that reads user address 0 between stac/clac (__ex_table, .altinstructions). The key is toggled before the
-# patch loads and twice after; the user read must fault into the fixup
-# (-EFAULT = -14), not oops.
+# that reads user address 0 between stac/clac (__ex_table, .altinstructions;
+# on ppc64le __ex_table and __barrier_nospec_fixup). The key is toggled
+# before the patch loads and twice after; the user read must fault into the
+# fixup (-EFAULT = -14), not oops.
 sc_jump_ex_alt() {
 	grep -qx 'CONFIG_JUMP_LABEL=y' "$KLPB_TEST_BUILD/.config" ||
 		skip "CONFIG_JUMP_LABEL is off in the test kernel (no __jump_table to test)"
 	klpb t_special "$PATCHDIR/15-cmdline-special-sections.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	local ko=$BATS_TEST_TMPDIR/out/t_special.ko sec
-	for sec in __jump_table __ex_table .altinstructions .altinstr_replacement; do
+	local ko=$BATS_TEST_TMPDIR/out/t_special.ko sec arch_secs
+	# x86: stac/clac are alternatives; ppc64le: the user read is preceded
+	# by a speculation barrier patched at boot (barrier_nospec)
+	case $KLPB_ARCH in
+	x86_64) arch_secs=(.altinstructions .altinstr_replacement) ;;
+	ppc64le) arch_secs=(__barrier_nospec_fixup) ;;
+	esac
+	for sec in __jump_table __ex_table "${arch_secs[@]}"; do
 		assert_section "$ko" "$sec"
 	done
 	if grep -qx 'CONFIG_HAVE_STATIC_CALL_INLINE=y' "$KLPB_TEST_BUILD/.config"; then

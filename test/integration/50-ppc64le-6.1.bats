@@ -8,6 +8,7 @@ KLPB_ARCH=ppc64le
 KLPB_KVER=6.1
 load ../lib/bats-common
 load 50-ppc64le.bash
+load 31-special.bash
 
 setup_file() {
 	pc_need_tools
@@ -24,6 +25,7 @@ setup() {
 @test "ppc64le 6.1: local calls that became global: static functions and static data of the file" { pc_static_calls; }
 @test "ppc64le 6.1: new function" { pc_new_function; }
 @test "ppc64le 6.1: WARN in patched code prints a warning with the patched function's name" { pc_warn; }
+@test "ppc64le 6.1: __jump_table (vmlinux tracepoint key), __ex_table and __barrier_nospec_fixup entries of patched code" { sc_jump_ex_alt; }
 @test "ppc64le 6.1: module function, module loaded AFTER the patch (late patching)" { configs_late_case p_late; }
 @test "ppc64le 6.1 refused: a changed __init function (named)" { pc_refuse_init 06-cmdline-init.patch; }
 @test "ppc64le 6.1: s390x is still refused before any build" { pc_refused_other; }
