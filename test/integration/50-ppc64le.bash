@@ -33,6 +33,10 @@ pc_one() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(tree_fingerprint)" = "$before" ]
+	# the module has its own TOC and the stub section the loader fills
+	assert_section "$BATS_TEST_TMPDIR/out/p_one.ko" .toc
+	assert_section "$BATS_TEST_TMPDIR/out/p_one.ko" .stubs
+	assert_section "$BATS_TEST_TMPDIR/out/p_one.ko" .klp.rela.vmlinux..toc
 	lifecycle p_one 'cat /proc/cmdline'
 	[[ $(guest_after before) == *console=hvc0* && $(guest_after before) != *klpb_one_function* ]]
 	[[ $(guest_after after) == *console=hvc0*" klpb_one_function" ]]
