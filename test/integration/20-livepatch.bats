@@ -59,37 +59,7 @@ setup() {
 }
 
 
-@test "module function, module loaded BEFORE the patch (kernel/configs.ko)" {
-	klpb t_mod "$PATCHDIR/05-configs-module.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	local size
-	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
-check() { $CONFIGS_CHECK; }
-insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
-mark before; check
-klp_insmod /klpb/t_mod.ko; rc=\$?; mark insmod-rc; echo \$rc
-mark after; check
-klp_disable t_mod; rc=\$?; mark disable-rc; echo \$rc
-mark disabled; check
-rmmod t_mod; rc=\$?; mark rmmod-rc; echo \$rc
-mark removed; check
-rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_mod.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after configs-rc) == 0 ]]
-	[[ $(guest_after before) == "original $size" ]]
-	[[ $(guest_after insmod-rc) == 0 ]]
-	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
-	[[ $(guest_after disable-rc) == 0 ]]
-	[[ $(guest_after disabled) == "original $size" ]]
-	[[ $(guest_after rmmod-rc) == 0 ]]
-	[[ $(guest_after removed) == "original $size" ]]
-	[[ $(guest_after configs-rmmod-rc) == 0 ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
+@test "module function, module loaded BEFORE the patch (kernel/configs.ko)" { configs_early_case t_mod; }
 
 @test "module function, module loaded AFTER the patch (late patching)" { configs_late_case t_late; }
 

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The cases of the patch-author helper tests (include/), shared by
-# 30-helpers.bats (Linux 6.1) and 41-helpers-6.12.bats: each hc_* function is
-# one @test body, run against the test kernel that test/lib/kernel.sh
-# selects (KLPB_KVER).  The patches (patches/3*.patch) apply to both
+# 30-helpers.bats (Linux 6.1), 41-helpers-6.12.bats and the ppc64le files
+# 50/51-ppc64le-*.bats (all but hc_headers, which checks x86_64 wrappers):
+# each hc_* function is one @test body, run against the test kernel that
+# test/lib/kernel.sh selects (KLPB_ARCH, KLPB_KVER).  The patches (patches/3*.patch) apply to both
 # versions.
 # shellcheck disable=SC2016,SC2034,SC2154,SC2143 # guest scripts are literal; bats run/vars; "! grep" would not fail a bats test
 
@@ -34,7 +35,7 @@ sec_size() {
 kmod_compile() {
 	local dir=$1 obj=$2
 	printf 'obj-m := %s\nccflags-y := -I%s %s\n' "$obj" "$KLPB_REPO/include" "${3:-}" >"$dir/Kbuild"
-	run make -C "$KLPB_TEST_BUILD" M="$dir" "$obj"
+	run make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$dir" "$obj"
 }
 
 # helper headers compile against the test kernel; records and syscall wrappers are right
@@ -157,7 +158,7 @@ GUEST
 	[[ $(guest_after disable-rc) == 0 ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	[[ $(guest_after before) != *klpb_callbacks* ]]
-	[[ $(guest_after after) == *console=ttyS0*" klpb_callbacks" ]]
+	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_callbacks" ]]
 	[[ $(guest_after disabled) != *klpb_callbacks* ]]
 	[[ $(guest_after removed) != *klpb_callbacks* ]]
 	expect_eq "callbacks in dmesg" "$(dmesg_seq 'klpb_cb: ')" \
@@ -274,12 +275,16 @@ hc_kpatch_ignore_section() {
 
 # syscalls replaced with KLP_SYSCALL_DEFINE1 (newuname: uname -m) and KLP_SYSCALL_DEFINE0 (getppid)
 hc_syscalls() {
+	# the entry wrappers (with an ftrace site) are what gets patched: on
+	# x86_64 those of KLP_SYSCALL_DEFINEn, elsewhere the kernel's own (the
+	# body, inlined into __do_sys_*, is patched through its caller)
+	local e=__x64_sys_
+	[[ $KLPB_ARCH == x86_64 ]] || e=sys_
 	klpb t_sys "$PATCHDIR/33-syscalls-newuname-getppid.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	# the entry wrappers (with an ftrace site) are what gets patched
-	assert_output_has "changed kernel/sys.o __x64_sys_newuname"
-	assert_output_has "changed kernel/sys.o __x64_sys_getppid"
+	assert_output_has "changed kernel/sys.o ${e}newuname"
+	assert_output_has "changed kernel/sys.o ${e}getppid"
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 # uname(2) -> newuname; a child shell's $PPID (getppid) minus its parent's pid
 check() { echo "$(uname -m) $(sh -c 'sh -c "echo \$PPID"; echo $$' | { read -r c; read -r p; echo $((c - p)); })"; }
@@ -295,15 +300,15 @@ mark removed; check
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sys.ko"
 	qemu_guest_out "$QEMU_LOG"
-	expect_eq before "$(guest_after before)" "x86_64 0"
+	expect_eq before "$(guest_after before)" "$KLPB_ARCH 0"
 	[[ $(guest_after insmod-rc) == 0 ]]
 	expect_eq after "$(guest_after after)" "klpb_syscall 100000"
 	[[ $(guest_after all) == Linux*klpb_syscall* ]]
-	[[ $(guest_after funcs) =~ ^__x64_sys_getppid,[0-9]+\ __x64_sys_newuname,[0-9]+\ $ ]]
+	[[ $(guest_after funcs) =~ ^${e}getppid,[0-9]+\ ${e}newuname,[0-9]+\ $ ]]
 	[[ $(guest_after disable-rc) == 0 ]]
-	expect_eq disabled "$(guest_after disabled)" "x86_64 0"
+	expect_eq disabled "$(guest_after disabled)" "$KLPB_ARCH 0"
 	[[ $(guest_after rmmod-rc) == 0 ]]
-	expect_eq removed "$(guest_after removed)" "x86_64 0"
+	expect_eq removed "$(guest_after removed)" "$KLPB_ARCH 0"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Special-section cases shared by 30-special.bats (Linux 6.1) and
-# 40-x86_64-6.12.bats: each sc_* function is one @test body, run against the
-# test kernel that test/lib/kernel.sh selects (KLPB_KVER).
+# Special-section cases shared by 30-special.bats (Linux 6.1),
+# 40-x86_64-6.12.bats and 50/51-ppc64le-*.bats (sc_jump_ex_alt,
+# sc_line_shift): each sc_* function is one @test body, run against the test
+# kernel that test/lib/kernel.sh selects (KLPB_ARCH, KLPB_KVER).
 # shellcheck disable=SC2016,SC2154 # guest scripts are literal; bats vars
 
 # sc_sympos: patches/12 changes m_show of kernel/module/procfs.o; another

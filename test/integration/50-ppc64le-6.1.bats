@@ -9,6 +9,7 @@ KLPB_KVER=6.1
 load ../lib/bats-common
 load 50-ppc64le.bash
 load 31-special.bash
+load 30-helpers.bash
 
 setup_file() {
 	pc_need_tools
@@ -27,6 +28,16 @@ setup() {
 @test "ppc64le 6.1: WARN in patched code prints a warning with the patched function's name" { pc_warn; }
 @test "ppc64le 6.1: __jump_table (vmlinux tracepoint key), __ex_table and __barrier_nospec_fixup entries of patched code" { sc_jump_ex_alt; }
 @test "ppc64le 6.1: moved lines (BUG/WARN line numbers) patch only the changed function; a blank line alone is no change" { sc_line_shift; }
+@test "ppc64le 6.1: module function, module loaded BEFORE the patch (kernel/configs.ko)" { configs_early_case p_mod; }
 @test "ppc64le 6.1: module function, module loaded AFTER the patch (late patching)" { configs_late_case p_late; }
+@test "ppc64le 6.1: callbacks: pre/post patch on load, pre/post unpatch on disable, in order" { hc_callbacks; }
+@test "ppc64le 6.1: shadow variables: klp_shadow_* allocated in one patched function, freed in another" { hc_shadow; }
+@test "ppc64le 6.1: kpatch-style patch (kpatch-macros.h callbacks, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" { hc_kpatch_callbacks; }
+@test "ppc64le 6.1: KPATCH_IGNORE_FUNCTION: the ignored function's change is left out" { hc_kpatch_ignore_function; }
+@test "ppc64le 6.1: KPATCH_IGNORE_SECTION: a changed data section that would be refused is ignored" { hc_kpatch_ignore_section; }
+@test "ppc64le 6.1: syscalls (newuname, getppid) patched through the kernel's sys_ entry points" { hc_syscalls; }
+@test "ppc64le 6.1: callbacks of a module object run when the module loads after the patch" { hc_module_callbacks; }
+@test "ppc64le 6.1: a failing pre-patch callback fails the load; nothing is patched" { hc_pre_patch_fails; }
+@test "ppc64le 6.1: callbacks of several files for one object all run" { hc_callbacks_several_files; }
 @test "ppc64le 6.1 refused: a changed __init function (named)" { pc_refuse_init 06-cmdline-init.patch; }
 @test "ppc64le 6.1: s390x is still refused before any build" { pc_refused_other; }

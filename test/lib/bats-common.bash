@@ -151,6 +151,41 @@ GUEST
 # shellcheck disable=SC2016 # expanded in the guest
 CONFIGS_CHECK='if head -c 20 /proc/config.gz | grep -q klpb_configs_patched; then cat /proc/config.gz; else echo "original $(wc -c </proc/config.gz)"; fi'
 
+# configs_early_case NAME: 05-configs-module.patch patches kernel/configs.ko
+# (=m), loaded BEFORE the patch module.
+configs_early_case() {
+	local name=$1
+	klpb "$name" "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { $CONFIGS_CHECK; }
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+mark before; check
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after configs-rc) == 0 ]]
+	[[ $(guest_after before) == "original $size" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_configs_patched $size" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "original $size" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "original $size" ]]
+	[[ $(guest_after configs-rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # configs_late_case NAME: 05-configs-module.patch patches kernel/configs.ko
 # (=m), loaded AFTER the patch module: the loader applies the module's
 # livepatch relocations then (late patching).
