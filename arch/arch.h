@@ -21,6 +21,9 @@
  */
 struct special_section {
 	const char *name;
+	/* name in the patch module, when the module loader looks for the
+	 * table under another name than the compiler emits (default: name) */
+	const char *output_name;
 	const char *size_name;		/* klpb_size_<size_name> from --sizes */
 	unsigned int size;		/* fixed entry size in bytes */
 	unsigned int pointer_words;	/* entry is this many pointers */

@@ -166,20 +166,25 @@ static const char *ppc64_external_reloc_problem(const struct reloc *r, const cha
  * Feature-fixup tables: struct fixup_entry (mask, value, then four offsets
  * of code relative to the entry: start, end, alt_start, alt_end), 48 bytes
  * on 64-bit (arch/powerpc/include/asm/feature-fixups.h).  The one-word
- * tables hold one offset each (lwsync and barrier_nospec sites).
+ * tables hold one offset each, relative to the word itself.
+ *
+ * Only tables that module_finalize() (arch/powerpc/kernel/module.c, 6.1 and
+ * 6.12) applies to modules are listed.  It looks for the speculation
+ * barriers under "__spec_barrier_fixup", the name of vmlinux's OUTPUT
+ * section (vmlinux.lds.S) - a name the compiler never emits, so ordinary
+ * modules keep their barrier_nospec sites as nops.  The patched copies of
+ * vmlinux functions must keep the barrier their originals got at boot: the
+ * entries go out under the name the loader looks for.  The other one-word
+ * tables (__stf_*, __rfi_flush_fixup, __entry_flush_fixup,
+ * __uaccess_flush_fixup, ...) are never applied to modules: entries of
+ * patched code in them are refused as an unsupported section.
  */
 static const struct special_section ppc64_special[] = {
 	{ .name = "__ftr_fixup", .size = 48, .entry_relative = true },
 	{ .name = "__mmu_ftr_fixup", .size = 48, .entry_relative = true },
 	{ .name = "__fw_ftr_fixup", .size = 48, .entry_relative = true },
 	{ .name = "__lwsync_fixup", .size = 8 },
-	{ .name = "__barrier_nospec_fixup", .size = 8 },
-	{ .name = "__stf_entry_barrier_fixup", .size = 8 },
-	{ .name = "__stf_exit_barrier_fixup", .size = 8 },
-	{ .name = "__uaccess_flush_fixup", .size = 8 },
-	{ .name = "__entry_flush_fixup", .size = 8 },
-	{ .name = "__scv_entry_flush_fixup", .size = 8 },
-	{ .name = "__rfi_flush_fixup", .size = 8 },
+	{ .name = "__barrier_nospec_fixup", .output_name = "__spec_barrier_fixup", .size = 8 },
 };
 
 const struct arch arch_ppc64le = {

@@ -227,8 +227,14 @@ static int check_external(struct cdo *cdo, const struct reloc *r, const char *na
 	if (!why)
 		return 0;
 	func = find_func_containing(from, r->offset);
-	ERROR("%s: %s+0x%llx (in %s): %s: %s", from->elf->path, from->name,
-	      (unsigned long long)r->offset, func ? func->name : "?", name, why);
+	if (func)
+		ERROR("%s: %s+0x%llx (in %s): %s: %s", from->elf->path, from->name,
+		      (unsigned long long)r->offset, func->name, name, why);
+	else	/* e.g. ppc64 .fixup: stubs of several functions, copied whole */
+		ERROR("%s: %s+0x%llx: code without a function symbol, copied whole because "
+		      "patched code uses part of it, branches to %s outside the patch "
+		      "module: %s", from->elf->path, from->name,
+		      (unsigned long long)r->offset, name, why);
 	return -1;
 }
 

@@ -111,8 +111,13 @@ static struct symbol *entry_owner(const struct cdo *cdo, const struct section *s
 			r.addend -= (int64_t)(r.offset - start);
 		resolve_target(cdo, &r, &t);
 		if (t.kind == T_SYMBOL && t.sym->type == STT_FUNC && t.sym->sec) {
+			struct symbol *parent = cold_parent(t.sym);
+
 			*any_code = true;
-			return t.sym->include ? t.sym : NULL;
+			/* a .cold part travels with its included parent */
+			if (t.sym->include || (parent && parent->include))
+				return t.sym;
+			return NULL;
 		}
 		if (t.kind != T_SYMBOL && is_text_section(t.sec)) {
 			*any_code = true;
@@ -212,6 +217,7 @@ static int convert_entry(struct cdo *cdo, struct section *sec,
 			 struct section *out, uint64_t off)
 {
 	size_t first = out->rela ? out->rela->nr_relocs : 0;
+	unsigned int klp_relocs = cdo->nr_klp_relocs;
 	int ret;
 
 	if (!ss->entry_relative)
@@ -223,6 +229,12 @@ static int convert_entry(struct cdo *cdo, struct section *sec,
 	entry_bias(cdo, sec, start, es, +1, 0);
 	if (out->rela)
 		entry_bias(cdo, out, off, es, +1, first);
+	/* the bias cannot be put back on a livepatch relocation record */
+	if (!ret && cdo->nr_klp_relocs != klp_relocs) {
+		ERROR_SEC(sec, "entry at 0x%llx describes code outside the patch module",
+			  (unsigned long long)start);
+		return -1;
+	}
 	return ret;
 }
 
@@ -267,7 +279,8 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 		if (!owner)
 			continue;
 		if (!out) {
-			out = elf_add_section(cdo->out, sec->name, sec->sh.sh_type,
+			out = elf_add_section(cdo->out, ss->output_name ? ss->output_name : sec->name,
+					      sec->sh.sh_type,
 					      sec->sh.sh_flags & ~SHF_GROUP, sec->sh.sh_entsize,
 					      sec->sh.sh_addralign, NULL, 0);
 			elf_section_symbol(cdo->out, out);

@@ -39,7 +39,7 @@ GUEST
 # applied at load), a call of that tracepoint (static branch + static call,
 # .static_call_sites on kernels that inline static calls) and a new function
 # that reads user address 0 between stac/clac (__ex_table, .altinstructions;
-# on ppc64le __ex_table and __barrier_nospec_fixup). The key is toggled
+# on ppc64le __ex_table and __spec_barrier_fixup). The key is toggled
 # before the patch loads and twice after; the user read must fault into the
 # fixup (-EFAULT = -14), not oops.
 sc_jump_ex_alt() {
@@ -50,10 +50,13 @@ sc_jump_ex_alt() {
 	[ "$status" -eq 0 ]
 	local ko=$BATS_TEST_TMPDIR/out/t_special.ko sec arch_secs
 	# x86: stac/clac are alternatives; ppc64le: the user read is preceded
-	# by a speculation barrier patched at boot (barrier_nospec)
+	# by a speculation barrier patched at load (barrier_nospec), in the
+	# section module_finalize() looks for (__spec_barrier_fixup)
 	case $KLPB_ARCH in
 	x86_64) arch_secs=(.altinstructions .altinstr_replacement) ;;
-	ppc64le) arch_secs=(__barrier_nospec_fixup) ;;
+	ppc64le)
+		arch_secs=(__spec_barrier_fixup)
+		! readelf -SW "$ko" | grep -qF ' __barrier_nospec_fixup ' ;;
 	esac
 	for sec in __jump_table __ex_table "${arch_secs[@]}"; do
 		assert_section "$ko" "$sec"

@@ -26,7 +26,7 @@ setup() {
 @test "ppc64le 6.1: local calls that became global: static functions and static data of the file" { pc_static_calls; }
 @test "ppc64le 6.1: new function" { pc_new_function; }
 @test "ppc64le 6.1: WARN in patched code prints a warning with the patched function's name" { pc_warn; }
-@test "ppc64le 6.1: __jump_table (vmlinux tracepoint key), __ex_table and __barrier_nospec_fixup entries of patched code" { sc_jump_ex_alt; }
+@test "ppc64le 6.1: __jump_table (vmlinux tracepoint key), __ex_table and barrier_nospec (__spec_barrier_fixup) entries of patched code" { sc_jump_ex_alt; }
 @test "ppc64le 6.1: moved lines (BUG/WARN line numbers) patch only the changed function; a blank line alone is no change" { sc_line_shift; }
 @test "ppc64le 6.1: module function, module loaded BEFORE the patch (kernel/configs.ko)" { configs_early_case p_mod; }
 @test "ppc64le 6.1: module function, module loaded AFTER the patch (late patching)" { configs_late_case p_late; }
