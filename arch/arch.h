@@ -98,6 +98,12 @@ struct arch {
 	 */
 	const char *toc_section;
 	bool (*is_toc_reloc)(unsigned int type);
+	/*
+	 * A code reference to a slot that loads a function address to call
+	 * it (ppc64: into r12, the register of indirect calls), as opposed
+	 * to taking the address.
+	 */
+	bool (*toc_ref_is_call)(const struct reloc *r);
 
 	/*
 	 * Undefined symbols that the module link or the loader define (ppc64:

@@ -107,6 +107,53 @@ static bool ppc64_is_toc_reloc(unsigned int type)
 	}
 }
 
+#define PPC_OP_LD		58	/* ld (DS form, XO 0) */
+#define PPC_OP_ADDIS		15
+#define PPC_RT(insn)		(((insn) >> 21) & 31)
+#define PPC_RA(insn)		(((insn) >> 16) & 31)
+#define PPC_R12			12
+
+/* "ld r12,lo(rA)" of a slot: the address of a function about to be called
+ * (ELFv2 indirect calls go through r12, which the callee's global entry
+ * needs); any other load takes an address */
+static bool ppc64_toc_lo_is_call(const struct reloc *r)
+{
+	uint32_t insn = insn_at(r->rsec->base, r->offset);
+
+	return PPC_OPCODE(insn) == PPC_OP_LD && (insn & 3) == 0 && PPC_RT(insn) == PPC_R12;
+}
+
+/*
+ * The high half ("addis rT,r2,slot@ha") loads nothing: it is a call when
+ * the low half that uses rT for the same slot (the next TOC16_LO_DS against
+ * the same slot whose base register is rT, within 64 bytes) is one.
+ */
+static bool ppc64_toc_ref_is_call(const struct reloc *r)
+{
+	const struct section *rsec = r->rsec;
+	uint32_t insn;
+	size_t i;
+
+	if (r->type != R_PPC64_TOC16_HA && r->type != R_PPC64_TOC16_HI)
+		return ppc64_toc_lo_is_call(r);
+	insn = insn_at(rsec->base, r->offset);
+	if (PPC_OPCODE(insn) != PPC_OP_ADDIS)
+		return false;
+	for (i = (size_t)(r - rsec->relocs) + 1; i < rsec->nr_relocs; i++) {
+		const struct reloc *lo = &rsec->relocs[i];
+
+		if (lo->offset > r->offset + 64)
+			break;
+		if (lo->deleted || lo->sym != r->sym || lo->addend != r->addend ||
+		    lo->type == R_PPC64_TOC16_HA || lo->type == R_PPC64_TOC16_HI ||
+		    !ppc64_is_toc_reloc(lo->type))
+			continue;
+		if (PPC_RA(insn_at(rsec->base, lo->offset)) == PPC_RT(insn))
+			return ppc64_toc_lo_is_call(lo);
+	}
+	return false;
+}
+
 /*
  * ".TOC.": module_64.c dedotify() makes it the module's TOC pointer.
  * The register save/restore functions that -Os code calls (_savegpr0_N,
@@ -204,6 +251,7 @@ const struct arch arch_ppc64le = {
 	.reloc_field_in_insn = true,
 	.toc_section = ".toc",
 	.is_toc_reloc = ppc64_is_toc_reloc,
+	.toc_ref_is_call = ppc64_toc_ref_is_call,
 	.is_link_symbol = ppc64_is_link_symbol,
 	.external_reloc_problem = ppc64_external_reloc_problem,
 };

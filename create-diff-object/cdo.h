@@ -38,10 +38,15 @@ struct cdo {
 	struct section *strings;	/* .klp.strings (non-alloc) */
 	struct section *rostr;		/* .rodata.klpb.str (alloc) */
 
-	/* the output's TOC slots (ppc64 .toc): copied one by one on first use */
+	/*
+	 * The output's TOC slots (ppc64 .toc): copied one by one on first
+	 * use, twice at most: once for calls, once for address references
+	 * (which keep the original address of a changed function).
+	 */
 	struct section *toc;
-	int64_t *toc_map;		/* patched .toc offset -> output offset, or -1 */
-	size_t toc_map_len;
+	int64_t *toc_map;		/* [slot * 2 + is_call] -> output offset, or -1 */
+	size_t toc_map_len;		/* slots */
+	bool address_slot;		/* converting a slot read as an address */
 };
 
 /*

@@ -182,33 +182,45 @@ static struct section *clone_anon(struct cdo *cdo, struct section *sec)
 /*
  * A code reference to a TOC slot (ppc64 .toc): the output gets its own copy
  * of each slot used, with the slot's relocation converted like any other
- * (to a copy, an exported symbol, or a livepatch relocation).  Returns the
- * slot's offset in the output's .toc, or -1.
+ * (to a copy, an exported symbol, or a livepatch relocation).  A slot read
+ * as an address rather than to call it is converted as an address
+ * reference from code: a changed function's address stays the original's
+ * (as on x86_64, see output_convert_relocs), so a callback registered by
+ * patched code never points into the patch module.  Returns the slot's
+ * offset in the output's .toc, or -1.
  */
-static int64_t copy_toc_slot(struct cdo *cdo, struct section *toc, uint64_t off)
+static int64_t copy_toc_slot(struct cdo *cdo, struct section *toc, uint64_t off, bool call)
 {
 	unsigned int a = elf_addr_size(cdo->out);
 	uint64_t start = off - off % a, new_off;
+	size_t idx;
+	bool saved;
+	int ret;
 
 	if (!cdo->toc) {
 		cdo->toc = elf_add_section(cdo->out, toc->name, toc->sh.sh_type,
 					   toc->sh.sh_flags & ~SHF_GROUP, 0, a, NULL, 0);
 		elf_section_symbol(cdo->out, cdo->toc);
 		cdo->toc_map_len = toc->size / a + 1;
-		cdo->toc_map = xzalloc(cdo->toc_map_len * sizeof(*cdo->toc_map));
-		memset(cdo->toc_map, 0xff, cdo->toc_map_len * sizeof(*cdo->toc_map));
+		cdo->toc_map = xzalloc(cdo->toc_map_len * 2 * sizeof(*cdo->toc_map));
+		memset(cdo->toc_map, 0xff, cdo->toc_map_len * 2 * sizeof(*cdo->toc_map));
 	}
 	if (start / a >= cdo->toc_map_len || start + a > toc->size) {
 		ERROR_SEC(toc, "reference to offset 0x%llx outside the section",
 			  (unsigned long long)off);
 		return -1;
 	}
-	if (cdo->toc_map[start / a] >= 0)
-		return cdo->toc_map[start / a] + (int64_t)(off - start);
+	idx = start / a * 2 + call;
+	if (cdo->toc_map[idx] >= 0)
+		return cdo->toc_map[idx] + (int64_t)(off - start);
 	new_off = elf_section_append(cdo->toc, toc->data ? toc->data + start : NULL, a, a);
-	cdo->toc_map[start / a] = (int64_t)new_off;
-	if (output_convert_relocs(cdo, toc, start, start + a, cdo->toc,
-				  (int64_t)new_off - (int64_t)start))
+	cdo->toc_map[idx] = (int64_t)new_off;
+	saved = cdo->address_slot;	/* slots are copied recursively */
+	cdo->address_slot = !call;
+	ret = output_convert_relocs(cdo, toc, start, start + a, cdo->toc,
+				    (int64_t)new_off - (int64_t)start);
+	cdo->address_slot = saved;
+	if (ret)
 		return -1;
 	return (int64_t)(new_off + (off - start));
 }
@@ -278,7 +290,8 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		uint64_t slot;
 
 		if (toc_slot_ref(cdo, r, &slot)) {
-			int64_t new_off = copy_toc_slot(cdo, r->sym->sec, slot);
+			bool call = !arch->toc_ref_is_call || arch->toc_ref_is_call(r);
+			int64_t new_off = copy_toc_slot(cdo, r->sym->sec, slot, call);
 
 			if (new_off < 0)
 				return -1;
@@ -312,10 +325,12 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			 * references into the middle go to the new copy.
 			 */
 			int64_t within = t.addend + (arch->reloc_target_offset(r) - r->addend);
+			/* the slot of an address load is code's reference too */
+			bool from_code = is_text_section(from) ||
+				(cdo->address_slot && to == cdo->toc);
 			bool keep_original = s->status == CHANGED && s->type == STT_FUNC &&
 				!cold_parent(s) && !s->notrace_copy &&
-				is_text_section(from) && !arch->is_call_reloc(r) &&
-				within == 0;
+				from_code && !arch->is_call_reloc(r) && within == 0;
 
 			if (!keep_original) {
 				if (!s->clone && !clone_unit(cdo, s))
