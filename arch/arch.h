@@ -47,6 +47,12 @@ struct special_section {
 	unsigned int companion_size;
 };
 
+/* an instruction that loads an immediate, and the immediate's bytes in it */
+struct imm_load {
+	size_t start, len;		/* the instruction, in the buffer */
+	size_t imm_off, imm_len;	/* the immediate, in the instruction */
+};
+
 struct arch {
 	const char *name;		/* klp-build's -a name */
 	unsigned int machine;		/* e_machine */
@@ -75,11 +81,20 @@ struct arch {
 
 	/*
 	 * If byte pos of buf (a function's code) lies in an instruction that
-	 * loads a 32-bit immediate into a register (how __LINE__ reaches a
-	 * call argument), return true with that instruction's extent.
+	 * loads an immediate into an argument register (how __LINE__ reaches
+	 * a call), return true with that instruction's extent and where in it
+	 * the immediate is.
 	 */
 	bool (*immediate_load)(const unsigned char *buf, size_t size, size_t pos,
-			       size_t *start, size_t *len);
+			       struct imm_load *insn);
+	/*
+	 * How far before such a load the call of the __LINE__ consumer may
+	 * start (ppc64: GCC loads the callee's .toc slot into r12 first),
+	 * and whether a call instruction lies in [start, end) of a section
+	 * (the load and the consumer's call must not be separated by one).
+	 */
+	unsigned int line_call_before;
+	bool (*call_between)(const struct section *sec, uint64_t start, uint64_t end);
 
 	/*
 	 * Relocation fields share bytes with opcode bits (ppc64: a REL24

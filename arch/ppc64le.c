@@ -154,6 +154,48 @@ static bool ppc64_toc_ref_is_call(const struct reloc *r)
 	return false;
 }
 
+#define PPC_OP_ADDI		14	/* li rD,imm is addi rD,0,imm */
+
+/*
+ * "li rD,imm" with rD an argument register after the first (r4-r10): how
+ * __LINE__ reaches __might_sleep(file, line) and friends.  The immediate is
+ * the low half of the (little-endian) instruction word.
+ */
+static bool ppc64_immediate_load(const unsigned char *buf, size_t size, size_t pos,
+				 struct imm_load *insn)
+{
+	size_t k = pos & ~(size_t)3;
+	uint32_t w;
+
+	if (k + 4 > size)
+		return false;
+	w = (uint32_t)buf[k] | (uint32_t)buf[k + 1] << 8 | (uint32_t)buf[k + 2] << 16 |
+	    (uint32_t)buf[k + 3] << 24;
+	if (PPC_OPCODE(w) != PPC_OP_ADDI || PPC_RA(w) != 0 || PPC_RT(w) < 4 || PPC_RT(w) > 10)
+		return false;
+	insn->start = k;
+	insn->len = 4;
+	insn->imm_off = 0;
+	insn->imm_len = 2;
+	return true;
+}
+
+#define PPC_BCTRL		0x4e800421u
+
+/* a call instruction (bl, bctrl) in [start, end) of sec */
+static bool ppc64_call_between(const struct section *sec, uint64_t start, uint64_t end)
+{
+	uint64_t k;
+
+	for (k = start & ~(uint64_t)3; k < end && k + 4 <= sec->size; k += 4) {
+		uint32_t w = insn_at(sec, k);
+
+		if (w == PPC_BCTRL || (PPC_OPCODE(w) == PPC_OP_B && (w & PPC_LK)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * ".TOC.": module_64.c dedotify() makes it the module's TOC pointer.
  * The register save/restore functions that -Os code calls (_savegpr0_N,
@@ -252,6 +294,9 @@ const struct arch arch_ppc64le = {
 	.toc_section = ".toc",
 	.is_toc_reloc = ppc64_is_toc_reloc,
 	.toc_ref_is_call = ppc64_toc_ref_is_call,
+	.immediate_load = ppc64_immediate_load,
+	.line_call_before = 48,
+	.call_between = ppc64_call_between,
 	.is_link_symbol = ppc64_is_link_symbol,
 	.external_reloc_problem = ppc64_external_reloc_problem,
 };

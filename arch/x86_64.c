@@ -79,7 +79,7 @@ static bool x86_is_call(const struct reloc *r)
  * immediate may differ (the register is the same in both versions).
  */
 static bool x86_immediate_load(const unsigned char *buf, size_t size, size_t pos,
-			       size_t *start, size_t *len)
+			       struct imm_load *insn)
 {
 	size_t k;
 
@@ -87,12 +87,14 @@ static bool x86_immediate_load(const unsigned char *buf, size_t size, size_t pos
 		if ((buf[k] & 0xf8) != 0xb8 || pos - k > 4 || k + 5 > size)
 			continue;
 		if (k >= 1 && buf[k - 1] == 0x41) {
-			*start = k - 1;
-			*len = 6;
+			insn->start = k - 1;
+			insn->len = 6;
 		} else {
-			*start = k;
-			*len = 5;
+			insn->start = k;
+			insn->len = 5;
 		}
+		insn->imm_off = insn->len - 4;
+		insn->imm_len = 4;
 		return true;
 	}
 	return false;

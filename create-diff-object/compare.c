@@ -100,34 +100,74 @@ static const char *const line_consumers[] = {
 	"__warn_printk_line",
 };
 
-/* Is there a call to a __LINE__ consumer within the next bytes after off? */
-static bool line_consumer_call_after(const struct cdo *cdo, const struct section *sec,
-				     uint64_t off)
+/*
+ * A call of a __LINE__ consumer: a direct call, or (ppc64) the load of its
+ * .toc slot for an indirect call.
+ */
+static bool is_line_consumer_call(const struct cdo *cdo, const struct reloc *r)
 {
-	const struct section *rsec = sec->rela;
-	size_t i, j;
+	const struct arch *arch = cdo->arch;
+	struct target t;
+	uint64_t slot;
+	size_t j;
 
-	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
-		struct target t;
-
-		if (r->offset <= off || r->offset > off + 48)
-			continue;
-		if (!cdo->arch->is_call_reloc(r))
-			continue;
-		resolve_target(cdo, r, &t);
-		if (t.kind != T_SYMBOL)
-			continue;
-		for (j = 0; j < ARRAY_SIZE(line_consumers); j++)
-			if (!strcmp(t.sym->name, line_consumers[j]))
-				return true;
-	}
+	if (!arch->is_call_reloc(r) &&
+	    !(toc_slot_ref(cdo, r, &slot) && arch->toc_ref_is_call && arch->toc_ref_is_call(r)))
+		return false;
+	resolve_target(cdo, r, &t);
+	if (t.kind != T_SYMBOL)
+		return false;
+	for (j = 0; j < ARRAY_SIZE(line_consumers); j++)
+		if (!strcmp(t.sym->name, line_consumers[j]))
+			return true;
 	return false;
 }
 
 /*
+ * Is there a call to a __LINE__ consumer within the 48 bytes after off (or
+ * up to arch->line_call_before bytes before it)?
+ */
+static bool line_consumer_call_near(const struct cdo *cdo, const struct section *sec,
+				    uint64_t off)
+{
+	const struct section *rsec = sec->rela;
+	uint64_t lo = off >= cdo->arch->line_call_before ? off - cdo->arch->line_call_before : 0;
+	size_t i;
+
+	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
+		const struct reloc *r = &rsec->relocs[i];
+
+		if (r->offset == off || r->offset < lo || r->offset > off + 48)
+			continue;
+		if (r->offset < off && !cdo->arch->line_call_before)
+			continue;
+		/* another call in between: the immediate is that call's */
+		if (cdo->arch->call_between &&
+		    (r->offset < off ? cdo->arch->call_between(sec, r->offset, off) :
+				       cdo->arch->call_between(sec, off + 1, r->offset)))
+			continue;
+		if (is_line_consumer_call(cdo, r))
+			return true;
+	}
+	return false;
+}
+
+/* bytes of the instruction outside its immediate are equal */
+static bool same_but_immediate(const unsigned char *a, const unsigned char *b,
+			       const struct imm_load *in)
+{
+	size_t k;
+
+	for (k = 0; k < in->len; k++)
+		if ((k < in->imm_off || k >= in->imm_off + in->imm_len) &&
+		    a[in->start + k] != b[in->start + k])
+			return false;
+	return true;
+}
+
+/*
  * After masking, bo and bp differ.  Equal after all if every difference is
- * an immediate loaded into a register just before a call to a __LINE__
+ * an immediate loaded into a register next to a call to a __LINE__
  * consumer, in both versions.
  */
 static bool only_line_numbers_differ(const struct cdo *cdo, const struct section *os,
@@ -135,22 +175,25 @@ static bool only_line_numbers_differ(const struct cdo *cdo, const struct section
 				     uint64_t p_start, const unsigned char *bo,
 				     const unsigned char *bp, size_t size)
 {
-	size_t i, st, len, st2, len2;
+	struct imm_load io, ip;
+	size_t i;
 
 	if (!cdo->arch->immediate_load)
 		return false;
 	for (i = 0; i < size; i++) {
 		if (bo[i] == bp[i])
 			continue;
-		if (!cdo->arch->immediate_load(bo, size, i, &st, &len) ||
-		    !cdo->arch->immediate_load(bp, size, i, &st2, &len2) ||
-		    st != st2 || len != len2 || memcmp(bo + st, bp + st, len - 4))
+		if (!cdo->arch->immediate_load(bo, size, i, &io) ||
+		    !cdo->arch->immediate_load(bp, size, i, &ip) ||
+		    io.start != ip.start || io.len != ip.len || io.imm_off != ip.imm_off ||
+		    i < io.start + io.imm_off || i >= io.start + io.imm_off + io.imm_len ||
+		    !same_but_immediate(bo, bp, &io))
 			return false;
-		if (!line_consumer_call_after(cdo, os, o_start + st) ||
-		    !line_consumer_call_after(cdo, ps, p_start + st))
+		if (!line_consumer_call_near(cdo, os, o_start + io.start) ||
+		    !line_consumer_call_near(cdo, ps, p_start + io.start))
 			return false;
-		INFO("%s+0x%zx: only a line number differs", ps->name, st);
-		i = st + len - 1;
+		INFO("%s+0x%zx: only a line number differs", ps->name, io.start);
+		i = io.start + io.len - 1;
 	}
 	return true;
 }
