@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "util.h"
 
 /* Every supported architecture, one entry each. */
 static const struct arch *const arches[] = {
@@ -13,7 +14,7 @@ const struct arch *arch_find(unsigned int machine)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(arches); i++)
 		if (arches[i]->machine == machine)
 			return arches[i];
 	return NULL;
@@ -23,7 +24,7 @@ const struct arch *arch_find_by_name(const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(arches); i++)
 		if (!strcmp(arches[i]->name, name))
 			return arches[i];
 	return NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "util.h"
 
 #ifndef R_PPC64_REL24_NOTOC
 #define R_PPC64_REL24_NOTOC	116
@@ -20,10 +21,18 @@
 #define R_PPC64_ENTRY		118
 #endif
 
-#define PPC_NOP			0x60000000u
+/* instruction fields and the few instructions this back-end recognises */
 #define PPC_OPCODE(insn)	((insn) >> 26)
+#define PPC_RT(insn)		(((insn) >> 21) & 31)
+#define PPC_RA(insn)		(((insn) >> 16) & 31)
+#define PPC_OP_ADDI		14	/* li rD,imm is addi rD,0,imm */
+#define PPC_OP_ADDIS		15
 #define PPC_OP_B		18	/* b, bl, ba, bla */
+#define PPC_OP_LD		58	/* ld (DS form, XO 0) */
 #define PPC_LK			1u	/* link bit: bl */
+#define PPC_NOP			0x60000000u
+#define PPC_BCTRL		0x4e800421u
+#define PPC_R12			12
 
 /* The relocation types module_64.c applies (6.1 and 6.12), with the bytes
  * of the instruction or data field each one writes. */
@@ -76,15 +85,18 @@ static int64_t ppc64_reloc_target_offset(const struct reloc *r)
 	return r->addend;
 }
 
-/* the little-endian instruction word at offset off of section sec */
+/* a little-endian instruction word */
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* the instruction word at offset off of section sec (0 outside it) */
 static uint32_t insn_at(const struct section *sec, uint64_t off)
 {
-	const unsigned char *d = sec->data;
-
-	if (!d || off + 4 > sec->size)
+	if (!sec->data || off + 4 > sec->size)
 		return 0;
-	return (uint32_t)d[off] | (uint32_t)d[off + 1] << 8 |
-	       (uint32_t)d[off + 2] << 16 | (uint32_t)d[off + 3] << 24;
+	return le32(sec->data + off);
 }
 
 static bool ppc64_is_call(const struct reloc *r)
@@ -106,12 +118,6 @@ static bool ppc64_is_toc_reloc(unsigned int type)
 		return false;
 	}
 }
-
-#define PPC_OP_LD		58	/* ld (DS form, XO 0) */
-#define PPC_OP_ADDIS		15
-#define PPC_RT(insn)		(((insn) >> 21) & 31)
-#define PPC_RA(insn)		(((insn) >> 16) & 31)
-#define PPC_R12			12
 
 /* "ld r12,lo(rA)" of a slot: the address of a function about to be called
  * (ELFv2 indirect calls go through r12, which the callee's global entry
@@ -154,8 +160,6 @@ static bool ppc64_toc_ref_is_call(const struct reloc *r)
 	return false;
 }
 
-#define PPC_OP_ADDI		14	/* li rD,imm is addi rD,0,imm */
-
 /*
  * "li rD,imm" with rD an argument register after the first (r4-r10): how
  * __LINE__ reaches __might_sleep(file, line) and friends.  The immediate is
@@ -169,8 +173,7 @@ static bool ppc64_immediate_load(const unsigned char *buf, size_t size, size_t p
 
 	if (k + 4 > size)
 		return false;
-	w = (uint32_t)buf[k] | (uint32_t)buf[k + 1] << 8 | (uint32_t)buf[k + 2] << 16 |
-	    (uint32_t)buf[k + 3] << 24;
+	w = le32(buf + k);
 	if (PPC_OPCODE(w) != PPC_OP_ADDI || PPC_RA(w) != 0 || PPC_RT(w) < 4 || PPC_RT(w) > 10)
 		return false;
 	insn->start = k;
@@ -179,8 +182,6 @@ static bool ppc64_immediate_load(const unsigned char *buf, size_t size, size_t p
 	insn->imm_len = 2;
 	return true;
 }
-
-#define PPC_BCTRL		0x4e800421u
 
 /* a call instruction (bl, bctrl) in [start, end) of sec */
 static bool ppc64_call_between(const struct section *sec, uint64_t start, uint64_t end)
@@ -213,7 +214,7 @@ static bool ppc64_is_link_symbol(const char *name)
 
 	if (!strcmp(name, ".TOC."))
 		return true;
-	for (i = 0; i < sizeof(save_restore) / sizeof(save_restore[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(save_restore); i++)
 		if (!strncmp(name, save_restore[i], strlen(save_restore[i])))
 			return true;
 	return false;
@@ -278,7 +279,7 @@ static const struct special_section ppc64_special[] = {
 
 const struct arch arch_ppc64le = {
 	.special = ppc64_special,
-	.nr_special = sizeof(ppc64_special) / sizeof(ppc64_special[0]),
+	.nr_special = ARRAY_SIZE(ppc64_special),
 	.name = "ppc64le",
 	.machine = EM_PPC64,
 	.elfclass = ELFCLASS64,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* x86_64 back-end. */
 #include "arch.h"
+#include "util.h"
 
 static unsigned int x86_reloc_size(unsigned int type)
 {
@@ -126,7 +127,7 @@ static const struct special_section x86_special[] = {
 
 const struct arch arch_x86_64 = {
 	.special = x86_special,
-	.nr_special = sizeof(x86_special) / sizeof(x86_special[0]),
+	.nr_special = ARRAY_SIZE(x86_special),
 	.name = "x86_64",
 	.machine = EM_X86_64,
 	.elfclass = ELFCLASS64,
