@@ -72,6 +72,7 @@ int correlate(struct cdo *cdo);
 struct symbol *section_owner(const struct section *sec);
 void unit_range(const struct symbol *sym, uint64_t *start, uint64_t *len);
 void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t);
+bool is_toc_section(const struct cdo *cdo, const struct section *sec);
 bool toc_slot_ref(const struct cdo *cdo, const struct reloc *r, uint64_t *slot);
 
 /* compare.c */

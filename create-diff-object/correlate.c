@@ -278,11 +278,12 @@ int correlate(struct cdo *cdo)
 	return 0;
 }
 
-/*
- * Resolve what a relocation points at.  Section-symbol references are turned
- * into symbol references when a function or object covers the target offset,
- * so that later passes never depend on where things sit in a section.
- */
+/* the arch's table of address slots (ppc64 ".toc") */
+bool is_toc_section(const struct cdo *cdo, const struct section *sec)
+{
+	return cdo->arch->toc_section && !strcmp(sec->name, cdo->arch->toc_section);
+}
+
 /*
  * A TOC-relative code reference to a slot of the arch's address table (ppc64
  * ".toc"): true with the slot's offset.  The slot itself is data filled by a
@@ -290,12 +291,10 @@ int correlate(struct cdo *cdo)
  */
 bool toc_slot_ref(const struct cdo *cdo, const struct reloc *r, uint64_t *slot)
 {
-	const struct arch *arch = cdo->arch;
 	const struct symbol *sym = r->sym;
 	int64_t off;
 
-	if (!arch->toc_section || !sym->sec || !arch->is_toc_reloc(r->type) ||
-	    strcmp(sym->sec->name, arch->toc_section))
+	if (!sym->sec || !is_toc_section(cdo, sym->sec) || !cdo->arch->is_toc_reloc(r->type))
 		return false;
 	off = r->addend + (sym->type == STT_SECTION ? 0 : (int64_t)sym->offset);
 	if (off < 0 || (uint64_t)off >= sym->sec->size)
@@ -304,6 +303,12 @@ bool toc_slot_ref(const struct cdo *cdo, const struct reloc *r, uint64_t *slot)
 	return true;
 }
 
+/*
+ * Resolve what a relocation points at.  Section-symbol references are turned
+ * into symbol references when a function or object covers the target offset,
+ * so that later passes never depend on where things sit in a section.  A
+ * reference to a TOC slot resolves to what the slot points at.
+ */
 void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target *t)
 {
 	struct symbol *sym = r->sym, *cover;

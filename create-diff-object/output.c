@@ -434,7 +434,7 @@ static int check_unsupported(struct cdo *cdo)
 		const struct special_section *ss = find_special(cdo, sec->name);
 
 		/* TOC slots are followed from the code that uses them */
-		if (cdo->arch->toc_section && !strcmp(sec->name, cdo->arch->toc_section))
+		if (is_toc_section(cdo, sec))
 			continue;
 		if (is_rela_section(sec) || !sec->rela || sec->clone || ss ||
 		    section_is_ignored(sec->name) || is_text_section(sec))

@@ -88,28 +88,21 @@ int special_entry_size(const struct cdo *cdo, const struct section *sec,
 	return -1;
 }
 
-/*
- * The included function an entry belongs to: first reloc into included code.
- * In entry-relative tables, the addend of a PC-relative word is biased by
- * the word's offset in the entry: resolve the code address without it.
- */
+/* The included function an entry belongs to: first reloc into included code. */
 static struct symbol *entry_owner(const struct cdo *cdo, const struct section *sec,
-				  const struct special_section *ss, uint64_t start,
-				  uint64_t end, bool *any_code)
+				  uint64_t start, uint64_t end, bool *any_code)
 {
 	const struct section *rsec = sec->rela;
 	size_t i;
 
 	*any_code = false;
 	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		struct reloc r = rsec->relocs[i];
+		const struct reloc *r = &rsec->relocs[i];
 		struct target t;
 
-		if (r.offset < start || r.offset >= end)
+		if (r->offset < start || r->offset >= end)
 			continue;
-		if (ss->entry_relative && cdo->arch->is_pcrel_reloc(r.type))
-			r.addend -= (int64_t)(r.offset - start);
-		resolve_target(cdo, &r, &t);
+		resolve_target(cdo, r, &t);
 		if (t.kind == T_SYMBOL && t.sym->type == STT_FUNC && t.sym->sec) {
 			struct symbol *parent = cold_parent(t.sym);
 
@@ -188,60 +181,30 @@ static struct symbol *owner_by_func_name(const struct cdo *cdo, const struct sec
 
 /*
  * Entry-relative words (see struct special_section): remove (sign -1) or
- * restore (+1) the bias of the PC-relative relocations of sec in [start,
- * start + size), so that they resolve to the code they describe.
+ * put back (+1) the bias of the PC-relative relocations of a table of
+ * es-byte entries, the word's offset in its entry, so that while the
+ * entries are chosen and converted each word resolves to the code it
+ * describes - not to a place 16-40 bytes after it, which may be the next
+ * function.
  */
-static void entry_bias(const struct cdo *cdo, struct section *sec, uint64_t start,
-		       uint64_t size, int sign, size_t from)
+static void entry_bias(const struct cdo *cdo, struct section *sec, unsigned int es, int sign)
 {
 	struct section *rsec = sec->rela;
 	size_t i;
 
-	for (i = from; rsec && i < rsec->nr_relocs; i++) {
+	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
 		struct reloc *r = &rsec->relocs[i];
 
-		if (r->offset >= start && r->offset < start + size &&
-		    cdo->arch->is_pcrel_reloc(r->type))
-			r->addend += sign * (int64_t)(r->offset - start);
+		if (cdo->arch->is_pcrel_reloc(r->type))
+			r->addend += sign * (int64_t)(r->offset % es);
 	}
-}
-
-/*
- * Copy entry i of sec to offset off of out, its relocations converted.  In
- * entry-relative tables the bias comes off for the conversion (the target is
- * the code the word describes, not a place 16-40 bytes after it, which may
- * be the next function) and goes back onto the output's relocations.
- */
-static int convert_entry(struct cdo *cdo, struct section *sec,
-			 const struct special_section *ss, uint64_t start, uint64_t es,
-			 struct section *out, uint64_t off)
-{
-	size_t first = out->rela ? out->rela->nr_relocs : 0;
-	unsigned int klp_relocs = cdo->nr_klp_relocs;
-	int ret;
-
-	if (!ss->entry_relative)
-		return output_convert_relocs(cdo, sec, start, start + es, out,
-					     (int64_t)off - (int64_t)start);
-	entry_bias(cdo, sec, start, es, -1, 0);
-	ret = output_convert_relocs(cdo, sec, start, start + es, out,
-				    (int64_t)off - (int64_t)start);
-	entry_bias(cdo, sec, start, es, +1, 0);
-	if (out->rela)
-		entry_bias(cdo, out, off, es, +1, first);
-	/* the bias cannot be put back on a livepatch relocation record */
-	if (!ret && cdo->nr_klp_relocs != klp_relocs) {
-		ERROR_SEC(sec, "entry at 0x%llx describes code outside the patch module",
-			  (unsigned long long)start);
-		return -1;
-	}
-	return ret;
 }
 
 static int emit_one(struct cdo *cdo, struct section *sec, const struct special_section *ss)
 {
 	struct section *comp = NULL, *out = NULL, *out_comp = NULL;
-	int es, ces = 0;
+	unsigned int klp_relocs = cdo->nr_klp_relocs;
+	int es, ces = 0, ret = 0;
 	uint64_t n, i, kept = 0;
 
 	es = special_entry_size(cdo, sec, ss->size_name, ss->size, ss->pointer_words);
@@ -269,11 +232,13 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 		}
 	}
 
+	if (ss->entry_relative)
+		entry_bias(cdo, sec, es, -1);
 	for (i = 0; i < n; i++) {
 		bool code;
 		struct symbol *owner = ss->owner_by_func_name ?
 			owner_by_func_name(cdo, sec, i * es, ss->func_name_word) :
-			entry_owner(cdo, sec, ss, i * es, (i + 1) * es, &code);
+			entry_owner(cdo, sec, i * es, (i + 1) * es, &code);
 		uint64_t off;
 
 		if (!owner)
@@ -304,18 +269,31 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 			}
 		}
 		off = elf_section_append(out, sec->data + i * es, es, 1);
-		if (convert_entry(cdo, sec, ss, i * es, es, out, off))
-			return -1;
+		if (output_convert_relocs(cdo, sec, i * es, (i + 1) * es, out,
+					  (int64_t)off - (int64_t)(i * es))) {
+			ret = -1;
+			break;
+		}
 		if (comp)
 			elf_section_append(out_comp, comp->data + i * ces, ces, 1);
 		if (ss->objname_word && strcmp(cdo->objname, "vmlinux"))
 			output_objname_pointer(cdo, out, off + ss->objname_word * elf_addr_size(cdo->out));
 		kept++;
 	}
+	if (ss->entry_relative) {
+		entry_bias(cdo, sec, es, +1);
+		if (out)
+			entry_bias(cdo, out, es, +1);
+		/* the bias cannot be put back on a livepatch relocation record */
+		if (!ret && cdo->nr_klp_relocs != klp_relocs) {
+			ERROR_SEC(sec, "an entry describes code outside the patch module");
+			ret = -1;
+		}
+	}
 	if (kept)
 		INFO("%s: kept %llu of %llu entries", sec->name,
 		     (unsigned long long)kept, (unsigned long long)n);
-	return 0;
+	return ret;
 }
 
 int emit_special_sections(struct cdo *cdo)
