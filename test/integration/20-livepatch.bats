@@ -3,6 +3,7 @@
 # after insmod, after disable, after rmmod; dmesg clean.
 
 load ../lib/bats-common
+load 20-livepatch.bash
 
 setup_file() {
 	klpb_need_kernel
@@ -12,19 +13,7 @@ setup() {
 	klpb_need_tools
 }
 
-@test "one changed function (cmdline_proc_show)" {
-	local before
-	before=$(tree_fingerprint)
-	klpb t_one "$PATCHDIR/01-cmdline-one-function.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$(tree_fingerprint)" = "$before" ]
-	lifecycle t_one 'cat /proc/cmdline'
-	[[ $(guest_after before) != *klpb_one_function* ]]
-	[[ $(guest_after after) == *console=ttyS0*" klpb_one_function" ]]
-	[[ $(guest_after disabled) != *klpb_one_function* ]]
-	[[ $(guest_after removed) != *klpb_one_function* ]]
-}
+@test "one changed function (cmdline_proc_show)" { lp_one t_one; }
 
 @test "changed function calling static helpers of its file (meminfo_proc_show -> show_val_kb)" {
 	klpb t_helper "$PATCHDIR/02-meminfo-static-helper.patch"
@@ -37,16 +26,7 @@ setup() {
 	[[ $(guest_after removed) == none ]]
 }
 
-@test "new function (klpb_version_suffix called from version_proc_show)" {
-	klpb t_newfn "$PATCHDIR/03-version-new-function.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	lifecycle t_newfn 'grep klpb_new_function /proc/version || echo none'
-	[[ $(guest_after before) == none ]]
-	[[ $(guest_after after) == "klpb_new_function Linux" ]]
-	[[ $(guest_after disabled) == none ]]
-	[[ $(guest_after removed) == none ]]
-}
+@test "new function (klpb_version_suffix called from version_proc_show)" { lp_new_function t_newfn; }
 
 @test "new data used by a patched function (static counter + initialised string)" {
 	klpb t_newdata "$PATCHDIR/04-cmdline-new-data.patch"

@@ -24,24 +24,14 @@ pc_config() {
 	readelf -h "$KLPB_TEST_BUILD/vmlinux" | grep -q 'PowerPC64'
 }
 
-# one changed function (cmdline_proc_show): before/after/disable/unload; the
-# user's tree is left alone
+# one changed function (lp_one); the module has its own TOC and the stub
+# section the loader fills
 pc_one() {
-	local before
-	before=$(tree_fingerprint)
-	klpb p_one "$PATCHDIR/01-cmdline-one-function.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$(tree_fingerprint)" = "$before" ]
-	# the module has its own TOC and the stub section the loader fills
+	lp_one p_one
+	[[ $(guest_after before) == *console=hvc0* ]]
 	assert_section "$BATS_TEST_TMPDIR/out/p_one.ko" .toc
 	assert_section "$BATS_TEST_TMPDIR/out/p_one.ko" .stubs
 	assert_section "$BATS_TEST_TMPDIR/out/p_one.ko" .klp.rela.vmlinux..toc
-	lifecycle p_one 'cat /proc/cmdline'
-	[[ $(guest_after before) == *console=hvc0* && $(guest_after before) != *klpb_one_function* ]]
-	[[ $(guest_after after) == *console=hvc0*" klpb_one_function" ]]
-	[[ $(guest_after disabled) != *klpb_one_function* ]]
-	[[ $(guest_after removed) != *klpb_one_function* ]]
 }
 
 # Local calls that became global: the patched filesystems_proc_show calls
@@ -65,34 +55,6 @@ pc_static_calls() {
 	[[ $(guest_after after) == "klpb_static proc klpb_static2 sysfs 2" ]]
 	[[ $(guest_after disabled) == 1 ]]
 	[[ $(guest_after removed) == 1 ]]
-}
-
-# a new function called from a changed one
-pc_new_function() {
-	klpb p_newfn "$PATCHDIR/03-version-new-function.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	lifecycle p_newfn 'grep klpb_new_function /proc/version || echo none'
-	[[ $(guest_after before) == none ]]
-	[[ $(guest_after after) == "klpb_new_function Linux" ]]
-	[[ $(guest_after disabled) == none ]]
-	[[ $(guest_after removed) == none ]]
-}
-
-# WARN in patched code: its __bug_table entry travels with the function, so
-# the trap is a warning with the patched function's file and name
-pc_warn() {
-	local d
-	klpb p_warn "$PATCHDIR/20-cmdline-warn.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	LIFECYCLE_DMESG=any lifecycle p_warn 'cat /proc/cmdline >/dev/null; echo read-rc=$?'
-	[[ $(guest_after after) == read-rc=0 ]]
-	[[ $(guest_after disabled) == read-rc=0 ]]
-	d=$(qemu_dmesg "$QEMU_LOG")
-	[[ $(grep -c 'klpb_warn_in_patched_code' <<<"$d") == 1 ]]
-	grep -E 'WARNING: CPU: [0-9]+ PID: [0-9]+ at fs/proc/cmdline.c:[0-9]+ cmdline_proc_show' <<<"$d"
-	! grep -E 'Oops|BUG:|Kernel panic|Unrecoverable' <<<"$d"
 }
 
 # a changed __init function is refused with the reason, nothing written

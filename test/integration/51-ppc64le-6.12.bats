@@ -8,6 +8,7 @@ KLPB_ARCH=ppc64le
 KLPB_KVER=6.12
 load ../lib/bats-common
 load 50-ppc64le.bash
+load 20-livepatch.bash
 load 31-special.bash
 load 30-helpers.bash
 
@@ -24,8 +25,8 @@ setup() {
 @test "ppc64le 6.12 smoke: samples/livepatch/livepatch-sample.c loads, patches, disables, unloads" { smoke_sample; }
 @test "ppc64le 6.12: one changed function (cmdline_proc_show)" { pc_one; }
 @test "ppc64le 6.12: local calls that became global: static functions and static data of the file" { pc_static_calls; }
-@test "ppc64le 6.12: new function" { pc_new_function; }
-@test "ppc64le 6.12: WARN in patched code prints a warning with the patched function's name" { pc_warn; }
+@test "ppc64le 6.12: new function" { lp_new_function p_newfn; }
+@test "ppc64le 6.12: WARN in patched code prints a warning with the patched function's name" { lp_warn p_warn; }
 @test "ppc64le 6.12: __jump_table (vmlinux tracepoint key), __ex_table and barrier_nospec (__spec_barrier_fixup) entries of patched code" { sc_jump_ex_alt; }
 @test "ppc64le 6.12: moved lines (BUG/WARN line numbers) patch only the changed function; a blank line alone is no change" { sc_line_shift; }
 @test "ppc64le 6.12: module function, module loaded BEFORE the patch (kernel/configs.ko)" { configs_early_case p_mod; }

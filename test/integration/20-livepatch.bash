@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Core livepatch cases shared by 20-livepatch.bats (x86_64 6.1),
+# 40-x86_64-6.12.bats (lp_warn) and 50/51-ppc64le-*.bats: each lp_* function
+# is one @test body, run against the test kernel that test/lib/kernel.sh
+# selects (KLPB_ARCH, KLPB_KVER); NAME is the patch module's name.
+# shellcheck disable=SC2016,SC2154 # guest checks are literal; bats variables
+
+# lp_one NAME: one changed function (cmdline_proc_show); the user's tree is
+# left alone
+lp_one() {
+	local name=$1 before
+	before=$(tree_fingerprint)
+	klpb "$name" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tree_fingerprint)" = "$before" ]
+	lifecycle "$name" 'cat /proc/cmdline'
+	[[ $(guest_after before) != *klpb_one_function* ]]
+	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_one_function" ]]
+	[[ $(guest_after disabled) != *klpb_one_function* ]]
+	[[ $(guest_after removed) != *klpb_one_function* ]]
+}
+
+# lp_new_function NAME: a new function (klpb_version_suffix) called from a
+# changed one (version_proc_show)
+lp_new_function() {
+	local name=$1
+	klpb "$name" "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle "$name" 'grep klpb_new_function /proc/version || echo none'
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after after) == "klpb_new_function Linux" ]]
+	[[ $(guest_after disabled) == none ]]
+	[[ $(guest_after removed) == none ]]
+}
+
+# lp_warn NAME: WARN in patched code: its __bug_table entry travels with the
+# function, so the trap is a warning with the patched function's file and
+# name, exactly once (the read after insmod), and no oops
+lp_warn() {
+	local name=$1 d
+	klpb "$name" "$PATCHDIR/20-cmdline-warn.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	LIFECYCLE_DMESG=any lifecycle "$name" 'cat /proc/cmdline >/dev/null; echo read-rc=$?'
+	[[ $(guest_after after) == read-rc=0 ]]
+	[[ $(guest_after disabled) == read-rc=0 ]]
+	d=$(qemu_dmesg "$QEMU_LOG")
+	[[ $(grep -c 'klpb_warn_in_patched_code' <<<"$d") == 1 ]]
+	grep -E 'WARNING: CPU: [0-9]+ PID: [0-9]+ at fs/proc/cmdline.c:[0-9]+ cmdline_proc_show' <<<"$d"
+	! grep -E 'invalid opcode|Oops|BUG:|general protection|[Kk]ernel panic|Unrecoverable' <<<"$d"
+}
