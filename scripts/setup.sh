@@ -16,6 +16,38 @@ PKGS=(
 read -r -a extra <<<"${KLPB_SETUP_EXTRA:-}"
 PKGS+=("${extra[@]}")
 
+# apt-get update fails as a whole when one index fails, even a foreign-arch
+# index nobody needs (seen: "File has unexpected size ... Mirror sync in
+# progress?" on bookworm-security's ppc64el index, for hours).  Retry a few
+# times; if it still fails, go on with the indexes that did download and let
+# need_candidates name any package that really has no source.
+apt_update() {
+	local try
+	for try in 1 2 3; do
+		if apt-get update; then
+			return 0
+		fi
+		echo "setup: apt-get update failed (try $try of 3)" >&2
+		[[ $try -eq 3 ]] || sleep $((try * 5))
+	done
+	echo "setup: warning: continuing with the package indexes that did download" >&2
+}
+
+# need_candidates PKG...: fail naming the packages apt cannot install.
+need_candidates() {
+	local p policy none=()
+	for p in "$@"; do
+		policy=$(apt-cache policy "$p" 2>/dev/null) || policy=
+		if [[ $policy != *"Candidate: "[!\(]* ]]; then
+			none+=("$p")
+		fi
+	done
+	if [[ ${#none[@]} -gt 0 ]]; then
+		echo "setup: error: no installable version of: ${none[*]} (package index incomplete? see the apt-get update errors above)" >&2
+		exit 1
+	fi
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -33,7 +65,8 @@ else
 	fi
 	echo "setup: installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update
+	apt_update
+	need_candidates "${missing[@]}"
 	apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
@@ -47,8 +80,9 @@ if [[ ! -x $BB/bin/busybox ]]; then
 			exit 1
 		fi
 		dpkg --add-architecture ppc64el
-		apt-get update
+		apt_update
 	fi
+	need_candidates busybox-static:ppc64el
 	tmp=$(mktemp -d)
 	chmod 755 "$tmp"	# apt-get download drops privileges to _apt
 	trap 'rm -rf "$tmp"' EXIT
