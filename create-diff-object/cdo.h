@@ -3,6 +3,7 @@
  * create-diff-object: state shared by its passes.
  *
  *   correlate.c  pair symbols and sections of ORIG and PATCHED
+ *   kernel.c     the objects as the kernel contains them (names, changes)
  *   compare.c    decide what changed (position independent)
  *   include.c    choose what goes into the output and why
  *   special.c    special sections: which entries belong to included code
@@ -28,6 +29,13 @@ struct cdo {
 	const char *objfile;		/* e.g. fs/proc/cmdline.o */
 	struct symvers *symvers;
 	struct elf *sizes;		/* klpb-sizes.o, optional */
+	/*
+	 * The kernel's own object and the patched source compiled like it,
+	 * when ORIG/PATCHED were compiled with other flags (kernel.c);
+	 * NULL when ORIG is what the kernel contains.
+	 */
+	struct elf *built_orig, *built_patched;
+	bool quiet;			/* a helper pass: no notes on stderr */
 
 	unsigned int nr_changed, nr_new;
 	unsigned int nr_klp_relocs;
@@ -75,12 +83,21 @@ void resolve_target(const struct cdo *cdo, const struct reloc *r, struct target 
 bool is_toc_section(const struct cdo *cdo, const struct section *sec);
 bool toc_slot_ref(const struct cdo *cdo, const struct reloc *r, uint64_t *slot);
 
+/* kernel.c */
+int kernel_read(struct cdo *cdo, const char *built_orig, const char *built_patched);
+int kernel_bridge(struct cdo *cdo);
+int kernel_changes(struct cdo *cdo);
+struct symbol *kernel_symbol(const struct cdo *cdo, struct symbol *orig_sym);
+bool kernel_lacks(const struct cdo *cdo, const struct symbol *patched_sym);
+bool is_ipa_clone(const char *name);
+
 /* compare.c */
 int compare(struct cdo *cdo);
 
 /* include.c */
 int include_changes(struct cdo *cdo);
 bool symbol_is_unit(const struct symbol *sym);
+bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func);
 
 /* special.c */
 const struct special_section *find_special(const struct cdo *cdo, const char *name);

@@ -68,7 +68,7 @@ static const char *text_family(const char *name)
  * puts within the first instructions (after ENDBR or the ppc64 global entry):
  * within arch->ftrace_window bytes of the symbol.
  */
-static bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
+bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
 	const struct section *rsec = func->sec->rela;
 	size_t i;
@@ -205,6 +205,16 @@ int include_changes(struct cdo *cdo)
 				p->notrace_copy = true;
 				continue;
 			}
+			if (p->status == CHANGED && kernel_lacks(cdo, p)) {
+				/* the kernel's changed callers were marked (kernel.c) */
+				klpb_msg("note", "%s: %s changed, but the kernel's build of this "
+					 "object has no function of that name (inlined or cloned "
+					 "differently there): copied, reached through the patched "
+					 "callers", cdo->objfile, p->name);
+				p->include = true;
+				p->notrace_copy = true;
+				continue;
+			}
 			p->include = true;
 			if (p->status == CHANGED)
 				cdo->nr_changed++;
@@ -259,7 +269,7 @@ int apply_author_records(struct cdo *cdo)
 			ERROR_SEC(sec, "entry %zu does not point at a function of this file", i);
 			return -1;
 		}
-		if (t.sym->status != SAME)
+		if (t.sym->status != SAME && !cdo->quiet)
 			fprintf(stderr, "%s: %s: changes ignored (KPATCH_IGNORE_FUNCTION)\n",
 				cdo->objfile, t.sym->name);
 		t.sym->status = SAME;
@@ -279,12 +289,14 @@ int apply_author_records(struct cdo *cdo)
 		name = (const char *)t.sec->data + t.offset;
 		ign = find_section(pe, name);
 		if (!ign) {
-			WARN("%s: KPATCH_IGNORE_SECTION(\"%s\"): no such section", cdo->objfile, name);
+			if (!cdo->quiet)
+				WARN("%s: KPATCH_IGNORE_SECTION(\"%s\"): no such section", cdo->objfile, name);
 			continue;
 		}
 		for (j = 0; j < ign->nr_syms; j++)
 			ign->syms[j]->status = SAME;
-		fprintf(stderr, "%s: section %s: changes ignored (KPATCH_IGNORE_SECTION)\n",
+		if (!cdo->quiet)
+			fprintf(stderr, "%s: section %s: changes ignored (KPATCH_IGNORE_SECTION)\n",
 			cdo->objfile, name);
 	}
 
@@ -293,7 +305,7 @@ int apply_author_records(struct cdo *cdo)
 		struct target t;
 
 		resolve_target(cdo, &sec->rela->relocs[i], &t);
-		if (t.kind == T_SYMBOL)
+		if (t.kind == T_SYMBOL && !cdo->quiet)
 			INFO("%s: %s: KPATCH_FORCE_UNSAFE has no effect: the kernel's consistency "
 			     "model checks every task", cdo->objfile, t.sym->name);
 	}

@@ -31,13 +31,20 @@ static void usage(FILE *f)
 "  --objfile PATH   object path in the build, e.g. fs/proc/cmdline.o\n"
 "  --symvers FILE   Module.symvers of the original build\n"
 "  --sizes FILE     klpb-sizes.o built against the kernel (special-section sizes)\n"
+"  --built-orig FILE, --built-patched FILE\n"
+"                   the object as the kernel build compiled it, and the patched\n"
+"                   source compiled with the same command line: when ORIG and\n"
+"                   PATCHED were compiled with other flags, these decide what the\n"
+"                   kernel must replace and the names it knows (the same files as\n"
+"                   ORIG and PATCHED, or none: ORIG is what the kernel contains)\n"
 "  -v, --verbose    explain decisions\n"
 "  -h, --help       this text\n"
 "      --version    print the version\n"
 "\n"
 "Exit status: 0 changes found (OUT.o written), 3 no change (nothing written),\n"
 "1 error, 2 usage.  Standard output lists included functions, one per line:\n"
-"\"changed|new OBJFILE FUNCTION\".\n");
+"\"changed|new|copied OBJFILE FUNCTION\" (copied: carried without replacing\n"
+"a kernel function: no ftrace site, or not in the kernel's build of the object).\n");
 }
 
 static void print_functions(const struct cdo *cdo)
@@ -61,6 +68,8 @@ int main(int argc, char **argv)
 		{ "objfile", required_argument, NULL, 'F' },
 		{ "symvers", required_argument, NULL, 'S' },
 		{ "sizes", required_argument, NULL, 'Z' },
+		{ "built-orig", required_argument, NULL, 'B' },
+		{ "built-patched", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -68,6 +77,7 @@ int main(int argc, char **argv)
 	};
 	struct cdo cdo = { .objname = "vmlinux" };
 	const char *symvers = NULL, *sizes = NULL, *out_path;
+	const char *built_orig = NULL, *built_patched = NULL;
 	int c;
 
 	klpb_prog = "create-diff-object";
@@ -77,6 +87,8 @@ int main(int argc, char **argv)
 		case 'F': cdo.objfile = optarg; break;
 		case 'S': symvers = optarg; break;
 		case 'Z': sizes = optarg; break;
+		case 'B': built_orig = optarg; break;
+		case 'P': built_patched = optarg; break;
 		case 'v': klpb_verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("create-diff-object %s\n", KLPB_VERSION); return 0;
@@ -118,8 +130,10 @@ int main(int argc, char **argv)
 	if (sizes && !(cdo.sizes = elf_read(sizes)))
 		return EXIT_ERROR;
 
+	if (kernel_read(&cdo, built_orig, built_patched) || kernel_bridge(&cdo))
+		return EXIT_ERROR;
 	if (correlate(&cdo) || compare(&cdo) || apply_author_records(&cdo) ||
-	    include_changes(&cdo))
+	    kernel_changes(&cdo) || include_changes(&cdo))
 		return EXIT_ERROR;
 
 	if (!cdo.nr_changed && !cdo.nr_new) {

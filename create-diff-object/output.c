@@ -24,6 +24,33 @@
 
 static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym);
 
+/*
+ * A symbol of the original object that the kernel's own object lacks
+ * (kernel.c: inlined, optimised away or cloned under another name there):
+ * nothing to reference, so the patch carries its own copy - of code or
+ * constant data; writable data is state the kernel would not share.
+ */
+static int carry_copy(struct cdo *cdo, struct symbol *s)
+{
+	if (s->clone)
+		return 0;
+	if (s->type != STT_FUNC &&
+	    (s->type != STT_OBJECT || (s->sec->sh.sh_flags & SHF_WRITE))) {
+		ERROR_SYM(s, "patched code uses this variable, which the kernel's build of %s "
+			  "does not have (GCC optimised it differently there): its storage "
+			  "cannot be shared with the running kernel; hint: read it through a "
+			  "function the kernel has, or keep the patch away from it", cdo->objfile);
+		return -1;
+	}
+	if (!cdo->quiet)
+		klpb_msg("note", "%s: %s: not in the kernel's build of this object (inlined or "
+			 "cloned differently there): the patch carries its own copy",
+			 cdo->objfile, s->name);
+	s->include = true;
+	s->notrace_copy = true;
+	return clone_unit(cdo, s) ? 0 : -1;
+}
+
 static uint64_t add_string(struct section *sec, const char *s)
 {
 	return elf_section_append(sec, s, strlen(s) + 1, 1);
@@ -95,43 +122,53 @@ static struct symbol *undefined_global(struct cdo *cdo, const char *name, unsign
 
 /*
  * A reference to something that stays in the running kernel.  sym is the
- * ORIGINAL object's symbol when there is one (its name is what kallsyms
- * knows), else the patched object's undefined symbol.
+ * ORIGINAL object's symbol when there is one (its name in the kernel's own
+ * object is what kallsyms knows, kernel.c), else the patched object's
+ * undefined symbol.
  */
-static void reference_original(struct cdo *cdo, struct symbol *sym, struct section *to,
-			       uint64_t place, unsigned int type, int64_t addend)
+static int reference_original(struct cdo *cdo, struct symbol *sym, struct section *to,
+			      uint64_t place, unsigned int type, int64_t addend)
 {
+	struct symbol *ksym = kernel_symbol(cdo, sym);
 	const char *owner;
+
+	if (!ksym) {
+		/* output_convert_relocs copies what the kernel lacks */
+		ERROR_SYM(sym, "internal error: no counterpart in the kernel's object");
+		return -1;
+	}
+	sym = ksym;
 
 	if (!sym->sec && cdo->arch->is_link_symbol && cdo->arch->is_link_symbol(sym->name)) {
 		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
-		return;
+		return 0;
 	}
 	if (sym->bind == STB_LOCAL) {
 		add_klp_reloc(cdo, to, place, type, addend, sym->name, cdo->objname,
 			      cdo->objfile, KLP_RELOC_LOCAL);
-		return;
+		return 0;
 	}
 	owner = symvers_owner(cdo->symvers, sym->name);
 	if (owner && !strcmp(owner, "vmlinux")) {
 		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
-		return;
+		return 0;
 	}
 	if (owner) {
 		/* exported by a module: resolved when that module is there */
 		add_klp_reloc(cdo, to, place, type, addend, sym->name, owner, NULL, 0);
-		return;
+		return 0;
 	}
 	if (sym->sec) {
 		add_klp_reloc(cdo, to, place, type, addend, sym->name, cdo->objname,
 			      cdo->objfile, 0);
-		return;
+		return 0;
 	}
 	if (sym->bind == STB_WEAK) {
 		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
-		return;
+		return 0;
 	}
 	add_klp_reloc(cdo, to, place, type, addend, sym->name, NULL, NULL, 0);
+	return 0;
 }
 
 static bool range_has_relocs(const struct symbol *sym)
@@ -312,9 +349,15 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		struct symbol *s = t.sym;
 
 		if (!s->sec) {
-			if (check_external(cdo, r, s->name))
+			if (check_external(cdo, r, s->name) ||
+			    reference_original(cdo, s, to, place, r->type, t.addend))
 				return -1;
-			reference_original(cdo, s, to, place, r->type, t.addend);
+			continue;
+		}
+		if (!should_copy(s) && kernel_lacks(cdo, s)) {
+			if (carry_copy(cdo, s))
+				return -1;
+			elf_add_reloc(to, place, r->type, s->clone, t.addend);
 			continue;
 		}
 		if (should_copy(s)) {
@@ -330,7 +373,8 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 				(cdo->address_slot && to == cdo->toc);
 			bool keep_original = s->status == CHANGED && s->type == STT_FUNC &&
 				!cold_parent(s) && !s->notrace_copy &&
-				from_code && !arch->is_call_reloc(r) && within == 0;
+				from_code && !arch->is_call_reloc(r) && within == 0 &&
+				!kernel_lacks(cdo, s);
 
 			if (!keep_original) {
 				if (!s->clone && !clone_unit(cdo, s))
@@ -344,9 +388,9 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 				  "longer exists in the running kernel");
 			return -1;
 		}
-		if (check_external(cdo, r, s->name))
+		if (check_external(cdo, r, s->name) ||
+		    reference_original(cdo, s->twin ? s->twin : s, to, place, r->type, t.addend))
 			return -1;
-		reference_original(cdo, s->twin ? s->twin : s, to, place, r->type, t.addend);
 	}
 	return 0;
 }
@@ -395,7 +439,7 @@ static void add_func_entry(struct cdo *cdo, struct symbol *sym)
 	uint64_t off = elf_section_append(cdo->funcs, NULL, KLPB_FUNC_SIZE(a), a);
 
 	add_string_pointer(cdo, cdo->funcs, off + KLPB_FUNC_OLD_NAME * a, cdo->rostr,
-			   sym->twin->name);
+			   kernel_symbol(cdo, sym->twin)->name);
 	add_pointer(cdo, cdo->funcs, off + KLPB_FUNC_NEW_FUNC * a, sym->clone, 0);
 	if (strcmp(cdo->objname, "vmlinux"))
 		add_string_pointer(cdo, cdo->funcs, off + KLPB_FUNC_OBJNAME * a, cdo->rostr,

@@ -57,6 +57,7 @@ struct symbol {
 
 	/* create-diff-object state */
 	struct symbol *twin;		/* correlated symbol in the other object */
+	struct symbol *kern;		/* ORIG <-> the kernel's own object (kernel.c) */
 	struct symbol *clone;		/* copy in the output object */
 	int status;			/* enum status in create-diff-object */
 	bool include;

@@ -18,6 +18,7 @@ setup() {
 @test "helper headers compile against the test kernel; records and syscall wrappers are right" { hc_headers; }
 @test "callbacks: pre/post patch on load, pre/post unpatch on disable, in order" { hc_callbacks; }
 @test "shadow variables: klp_shadow_* allocated in one patched function, freed in another" { hc_shadow; }
+@test "proc_pid_status with a shadow variable freed by release_task; every livepatch symbol exists in vmlinux" { hc_status_shadow; }
 @test "kpatch-style patch (#include \"kpatch-macros.h\", KPATCH_*_CALLBACK, patch_object, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" { hc_kpatch_callbacks; }
 @test "KPATCH_IGNORE_FUNCTION: the ignored function's change is left out" { hc_kpatch_ignore_function; }
 @test "KPATCH_IGNORE_SECTION: a changed data section that would be refused is ignored" { hc_kpatch_ignore_section; }

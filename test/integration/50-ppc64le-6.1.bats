@@ -33,6 +33,7 @@ setup() {
 @test "ppc64le 6.1: module function, module loaded AFTER the patch (late patching)" { configs_late_case p_late; }
 @test "ppc64le 6.1: callbacks: pre/post patch on load, pre/post unpatch on disable, in order" { hc_callbacks; }
 @test "ppc64le 6.1: shadow variables: klp_shadow_* allocated in one patched function, freed in another" { hc_shadow; }
+@test "ppc64le 6.1: proc_pid_status with a shadow variable freed by release_task; the IPA clone it calls is named differently in vmlinux (carried, not named)" { hc_status_shadow; }
 @test "ppc64le 6.1: kpatch-style patch (kpatch-macros.h callbacks, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" { hc_kpatch_callbacks; }
 @test "ppc64le 6.1: KPATCH_IGNORE_FUNCTION: the ignored function's change is left out" { hc_kpatch_ignore_function; }
 @test "ppc64le 6.1: KPATCH_IGNORE_SECTION: a changed data section that would be refused is ignored" { hc_kpatch_ignore_section; }

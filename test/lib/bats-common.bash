@@ -77,6 +77,28 @@ assert_section() {
 	readelf -SW "$1" | grep -qF " $2 " || { echo "no section $2 in $1" >&2; return 1; }
 }
 
+# klp_syms KO OBJ: the names of KO's livepatch symbols of object OBJ
+# (.klp.sym.OBJ.NAME,POS), one per line
+klp_syms() {
+	readelf -sW "$1" | awk -v p=".klp.sym.$2." 'index($NF, p) == 1 { s = substr($NF, length(p) + 1); sub(/,[0-9]+$/, "", s); print s }' |
+		LC_ALL=C sort -u
+}
+
+# assert_klp_syms_in_vmlinux KO: KO has livepatch symbols of vmlinux, and
+# each names a symbol of the test kernel's vmlinux (a livepatch relocation
+# to a name vmlinux lacks would only fail when the module loads)
+assert_klp_syms_in_vmlinux() {
+	local names missing
+	names=$(klp_syms "$1" vmlinux)
+	[[ -n $names ]] || { echo "$1: no livepatch symbols of vmlinux" >&2; return 1; }
+	missing=$(LC_ALL=C comm -23 <(printf '%s\n' "$names") \
+		<(readelf -sW "$KLPB_TEST_BUILD/vmlinux" | awk 'NR > 3 { print $NF }' | LC_ALL=C sort -u))
+	if [[ -n $missing ]]; then
+		printf '%s: livepatch symbols that vmlinux lacks:\n%s\n' "$1" "$missing" >&2
+		return 1
+	fi
+}
+
 # assert_output_has STRING: $output (from run) contains STRING
 assert_output_has() {
 	if [[ $output != *"$1"* ]]; then
