@@ -42,9 +42,13 @@ static int carry_copy(struct cdo *cdo, struct symbol *s)
 			  "function the kernel has, or keep the patch away from it", cdo->objfile);
 		return -1;
 	}
-	if (!cdo->quiet)
+	if (is_ipa_clone(s->name))
+		klpb_msg("note", "%s: %s: an IPA clone, whose specialisation in the diff build "
+			 "need not be the kernel's: the patch carries its own copy",
+			 cdo->objfile, s->name);
+	else
 		klpb_msg("note", "%s: %s: not in the kernel's build of this object (inlined or "
-			 "cloned differently there): the patch carries its own copy",
+			 "optimised differently there): the patch carries its own copy",
 			 cdo->objfile, s->name);
 	s->include = true;
 	s->notrace_copy = true;
