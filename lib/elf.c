@@ -17,33 +17,96 @@
 
 /* ---- hash tables ---------------------------------------------------- */
 
-static void hash_init(struct elf *elf, size_t n)
+/*
+ * Name lookups at vmlinux scale (100k+ symbols): each table keeps at least
+ * one bucket per entry, doubling as entries are added, so chains stay short
+ * and a lookup or an insert at a chain's tail costs O(1) on average.  A table
+ * sized once from the section count would give vmlinux's symbols 1024
+ * buckets.
+ */
+static void hash_init(struct elf *elf, size_t nsec)
 {
 	size_t size = HASH_MIN;
 
-	while (size < n * 2)
+	while (size < nsec * 2)
 		size <<= 1;
-	elf->hash_size = size;
+	elf->sec_hash_size = size;
 	elf->sec_hash = xzalloc(size * sizeof(*elf->sec_hash));
-	elf->sym_hash = xzalloc(size * sizeof(*elf->sym_hash));
+	elf->sym_hash_size = HASH_MIN;
+	elf->sym_hash = xzalloc(HASH_MIN * sizeof(*elf->sym_hash));
+}
+
+/*
+ * Doubling a table splits bucket b into b and b + old size.  Each entry
+ * keeps its place relative to the others of its chain: lookups of a name
+ * shared by several symbols still return them in table order.
+ */
+static void sec_hash_grow(struct elf *elf)
+{
+	size_t old = elf->sec_hash_size, b;
+	struct section **t = xzalloc(2 * old * sizeof(*t));
+
+	for (b = 0; b < old; b++) {
+		struct section *sec = elf->sec_hash[b], *next;
+		struct section **tail[2] = { &t[b], &t[b + old] };
+
+		for (; sec; sec = next) {
+			bool hi = str_hash(sec->name) & old;
+
+			next = sec->hash_next;
+			sec->hash_next = NULL;
+			*tail[hi] = sec;
+			tail[hi] = &sec->hash_next;
+		}
+	}
+	free(elf->sec_hash);
+	elf->sec_hash = t;
+	elf->sec_hash_size = 2 * old;
+}
+
+static void sym_hash_grow(struct elf *elf)
+{
+	size_t old = elf->sym_hash_size, b;
+	struct symbol **t = xzalloc(2 * old * sizeof(*t));
+
+	for (b = 0; b < old; b++) {
+		struct symbol *sym = elf->sym_hash[b], *next;
+		struct symbol **tail[2] = { &t[b], &t[b + old] };
+
+		for (; sym; sym = next) {
+			bool hi = str_hash(sym->name) & old;
+
+			next = sym->hash_next;
+			sym->hash_next = NULL;
+			*tail[hi] = sym;
+			tail[hi] = &sym->hash_next;
+		}
+	}
+	free(elf->sym_hash);
+	elf->sym_hash = t;
+	elf->sym_hash_size = 2 * old;
 }
 
 static void hash_add_sec(struct elf *elf, struct section *sec)
 {
-	size_t b = str_hash(sec->name) & (elf->hash_size - 1);
+	size_t b;
 
+	if (++elf->nr_sec_hashed > elf->sec_hash_size)
+		sec_hash_grow(elf);
+	b = str_hash(sec->name) & (elf->sec_hash_size - 1);
 	sec->hash_next = elf->sec_hash[b];
 	elf->sec_hash[b] = sec;
 }
 
 static void hash_del_sec(struct elf *elf, struct section *sec)
 {
-	size_t b = str_hash(sec->name) & (elf->hash_size - 1);
+	size_t b = str_hash(sec->name) & (elf->sec_hash_size - 1);
 	struct section **pp;
 
 	for (pp = &elf->sec_hash[b]; *pp; pp = &(*pp)->hash_next)
 		if (*pp == sec) {
 			*pp = sec->hash_next;
+			elf->nr_sec_hashed--;
 			return;
 		}
 }
@@ -51,9 +114,11 @@ static void hash_del_sec(struct elf *elf, struct section *sec)
 /* Symbols are chained in table order so find_symbol() returns the first. */
 static void hash_add_sym(struct elf *elf, struct symbol *sym)
 {
-	size_t b = str_hash(sym->name) & (elf->hash_size - 1);
-	struct symbol **pp = &elf->sym_hash[b];
+	struct symbol **pp;
 
+	if (++elf->nr_sym_hashed > elf->sym_hash_size)
+		sym_hash_grow(elf);
+	pp = &elf->sym_hash[str_hash(sym->name) & (elf->sym_hash_size - 1)];
 	while (*pp)
 		pp = &(*pp)->hash_next;
 	sym->hash_next = NULL;
@@ -62,19 +127,20 @@ static void hash_add_sym(struct elf *elf, struct symbol *sym)
 
 static void hash_del_sym(struct elf *elf, struct symbol *sym)
 {
-	size_t b = str_hash(sym->name) & (elf->hash_size - 1);
+	size_t b = str_hash(sym->name) & (elf->sym_hash_size - 1);
 	struct symbol **pp;
 
 	for (pp = &elf->sym_hash[b]; *pp; pp = &(*pp)->hash_next)
 		if (*pp == sym) {
 			*pp = sym->hash_next;
+			elf->nr_sym_hashed--;
 			return;
 		}
 }
 
 struct section *find_section(const struct elf *elf, const char *name)
 {
-	size_t b = str_hash(name) & (elf->hash_size - 1);
+	size_t b = str_hash(name) & (elf->sec_hash_size - 1);
 	struct section *sec;
 
 	for (sec = elf->sec_hash[b]; sec; sec = sec->hash_next)
@@ -85,7 +151,7 @@ struct section *find_section(const struct elf *elf, const char *name)
 
 struct symbol *find_symbol(const struct elf *elf, const char *name)
 {
-	size_t b = str_hash(name) & (elf->hash_size - 1);
+	size_t b = str_hash(name) & (elf->sym_hash_size - 1);
 	struct symbol *sym;
 
 	for (sym = elf->sym_hash[b]; sym; sym = sym->hash_next)

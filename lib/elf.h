@@ -110,10 +110,11 @@ struct elf {
 
 	struct section *symtab, *strtab, *shstrtab;
 
-	/* hash tables by name */
+	/* hash tables by name: buckets (powers of two) and entries */
 	struct section **sec_hash;
 	struct symbol **sym_hash;
-	size_t hash_size;
+	size_t sec_hash_size, nr_sec_hashed;
+	size_t sym_hash_size, nr_sym_hashed;
 };
 
 /* Reading, writing, freeing */
