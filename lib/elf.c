@@ -209,6 +209,45 @@ static void sec_sort_syms(struct section *sec)
 	qsort(sec->syms, sec->nr_syms, sizeof(*sec->syms), cmp_sym_offset);
 }
 
+/*
+ * Add a symbol to a sorted sec->syms at its place: what sorting the whole
+ * array again would give (cmp_sym_offset orders by index last, and indices
+ * are unique until elf_write() renumbers), at the cost of one move.
+ */
+static void sec_insert_sym(struct section *sec, struct symbol *sym)
+{
+	size_t lo = 0, hi = sec->nr_syms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cmp_sym_offset(&sec->syms[mid], &sym) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sec_add_sym(sec, sym);
+	memmove(&sec->syms[lo + 1], &sec->syms[lo],
+		(sec->nr_syms - 1 - lo) * sizeof(*sec->syms));
+	sec->syms[lo] = sym;
+}
+
+/* the index of the first symbol of sec starting after offset */
+static size_t syms_upper_bound(const struct section *sec, uint64_t offset)
+{
+	size_t lo = 0, hi = sec->nr_syms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sec->syms[mid]->offset <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The non-section symbol starting exactly at offset. */
 struct symbol *find_symbol_at(const struct section *sec, uint64_t offset)
 {
@@ -233,10 +272,11 @@ struct symbol *find_func_containing(const struct section *sec, uint64_t offset)
 {
 	size_t i;
 
-	for (i = sec->nr_syms; i-- > 0;) {
+	/* downwards from the last symbol that starts at or before offset */
+	for (i = syms_upper_bound(sec, offset); i-- > 0;) {
 		struct symbol *s = sec->syms[i];
 
-		if (s->deleted || s->type == STT_SECTION || s->offset > offset)
+		if (s->deleted || s->type == STT_SECTION)
 			continue;
 		if (offset < s->offset + s->size || (offset == s->offset))
 			return s;
@@ -645,8 +685,7 @@ struct symbol *elf_add_symbol(struct elf *elf, const char *name, unsigned char t
 	sym->offset = offset;
 	sym->size = size;
 	if (sec) {
-		sec_add_sym(sec, sym);
-		sec_sort_syms(sec);
+		sec_insert_sym(sec, sym);
 		if (type == STT_SECTION)
 			sec->secsym = sym;
 	}
