@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cdo.h"
@@ -182,11 +183,77 @@ static void correlate_static_locals(struct cdo *cdo)
 	}
 }
 
+/* a local function or object of ORIG filed under the stem of its name */
+struct stem_ent {
+	char *stem;
+	struct symbol *sym;
+};
+
+static int cmp_stem_ent(const void *a, const void *b)
+{
+	const struct stem_ent *x = a, *y = b;
+	int c = strcmp(x->stem, y->stem);
+
+	if (c)
+		return c;
+	return x->sym->idx < y->sym->idx ? -1 : x->sym->idx > y->sym->idx;
+}
+
+/*
+ * ORIG's local functions and objects sorted by stem ("count.3" and "count"
+ * both under "count"), in table order within a stem: the candidates of an
+ * unpaired numbered local are found by a binary search, not by a walk over
+ * every symbol of ORIG (a printk-index record per pr_*() call makes
+ * thousands of such locals in a big object).
+ */
+static struct stem_ent *stem_index(const struct elf *oe, size_t *nr)
+{
+	struct stem_ent *v = xzalloc(oe->nr_symbols * sizeof(*v));
+	char buf[512];
+	size_t j, n = 0;
+
+	for (j = 1; j < oe->nr_symbols; j++) {
+		struct symbol *o = oe->symbols[j];
+
+		if (o->bind != STB_LOCAL || (o->type != STT_OBJECT && o->type != STT_FUNC))
+			continue;
+		v[n].stem = xstrdup(strip_suffix_number(o->name, buf, sizeof(buf)));
+		v[n++].sym = o;
+	}
+	qsort(v, n, sizeof(*v), cmp_stem_ent);
+	*nr = n;
+	return v;
+}
+
+static void stem_index_free(struct stem_ent *v, size_t n)
+{
+	while (n--)
+		free(v[n].stem);
+	free(v);
+}
+
+/* the first entry of the index filed under stem (n if none) */
+static size_t stem_first(const struct stem_ent *v, size_t n, const char *stem)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(v[mid].stem, stem) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void correlate_symbols(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched, *oe = cdo->orig;
-	char buf[512], buf2[512];
-	size_t i;
+	struct stem_ent *index = NULL;
+	size_t i, nr_index = 0;
+	char buf[512];
 
 	/* exact names first, except numbered static locals */
 	for (i = 1; i < pe->nr_symbols; i++) {
@@ -218,14 +285,13 @@ static void correlate_symbols(struct cdo *cdo)
 		stem = strip_suffix_number(p->name, buf, sizeof(buf));
 		if (stem == p->name)
 			continue;
-		for (j = 1; j < oe->nr_symbols; j++) {
-			struct symbol *o = oe->symbols[j];
-
-			if (!pairable(o, p) || o->bind != STB_LOCAL)
+		if (!index)
+			index = stem_index(oe, &nr_index);
+		for (j = stem_first(index, nr_index, stem);
+		     j < nr_index && !strcmp(index[j].stem, stem); j++) {
+			if (!pairable(index[j].sym, p))
 				continue;
-			if (strcmp(strip_suffix_number(o->name, buf2, sizeof(buf2)), stem))
-				continue;
-			match = o;
+			match = index[j].sym;
 			n++;
 		}
 		if (n == 1)
@@ -233,6 +299,8 @@ static void correlate_symbols(struct cdo *cdo)
 		else if (n > 1)
 			INFO("%s: %d candidates for %s, treated as new", pe->path, n, p->name);
 	}
+	if (index)
+		stem_index_free(index, nr_index);
 }
 
 static void correlate_sections(struct cdo *cdo)
