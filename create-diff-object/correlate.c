@@ -126,16 +126,15 @@ static bool is_numbered_local(const struct symbol *sym, char *buf, size_t len)
 static size_t local_refs(const struct cdo *cdo, const struct symbol *f,
 			 struct symbol **out, size_t max)
 {
-	const struct section *rsec = f->sec->rela;
+	const struct reloc *r;
 	char buf[512];
-	size_t i, j, n = 0;
+	size_t j, n = 0;
 
-	for (i = 0; rsec && i < rsec->nr_relocs && n < max; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(f->sec, r, f->offset, f->offset + f->size) {
 		struct target t;
 
-		if (r->offset < f->offset || r->offset >= f->offset + f->size)
-			continue;
+		if (n == max)
+			break;
 		resolve_target(cdo, r, &t);
 		if (t.kind != T_SYMBOL || t.sym->twin || !is_numbered_local(t.sym, buf, sizeof(buf)))
 			continue;

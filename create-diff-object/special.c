@@ -92,16 +92,12 @@ int special_entry_size(const struct cdo *cdo, const struct section *sec,
 static struct symbol *entry_owner(const struct cdo *cdo, const struct section *sec,
 				  uint64_t start, uint64_t end, bool *any_code)
 {
-	const struct section *rsec = sec->rela;
-	size_t i;
+	const struct reloc *r;
 
 	*any_code = false;
-	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(sec, r, start, end) {
 		struct target t;
 
-		if (r->offset < start || r->offset >= end)
-			continue;
 		resolve_target(cdo, r, &t);
 		if (t.kind == T_SYMBOL && t.sym->type == STT_FUNC && t.sym->sec) {
 			struct symbol *parent = cold_parent(t.sym);

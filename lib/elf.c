@@ -313,6 +313,17 @@ static size_t reloc_lower_bound(const struct section *rsec, uint64_t offset)
 	return lo;
 }
 
+struct reloc *find_reloc_from(const struct section *sec, uint64_t offset)
+{
+	const struct section *rsec = sec->rela;
+	size_t i;
+
+	if (!rsec)
+		return NULL;
+	i = reloc_lower_bound(rsec, offset);
+	return i < rsec->nr_relocs ? &rsec->relocs[i] : NULL;
+}
+
 struct reloc *find_reloc(const struct section *sec, uint64_t offset)
 {
 	const struct section *rsec = sec->rela;

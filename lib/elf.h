@@ -134,6 +134,18 @@ struct symbol *find_symbol_at(const struct section *sec, uint64_t offset);
 struct reloc *find_reloc(const struct section *sec, uint64_t offset);
 /* first relocation of sec with offset in [start, end) or NULL */
 struct reloc *find_reloc_range(const struct section *sec, uint64_t start, uint64_t end);
+/* first relocation of sec at or after offset, deleted ones included, or NULL */
+struct reloc *find_reloc_from(const struct section *sec, uint64_t offset);
+/*
+ * Each relocation of sec with offset in [start, end), deleted ones included,
+ * in offset order: a binary search for the first, then the array, instead of
+ * a pass over every relocation of the section.  The relocations must be
+ * sorted, as elf_read() and elf_sort_relocs() leave them.
+ */
+#define for_each_reloc_in(sec, r, start, end)					\
+	for ((r) = find_reloc_from((sec), (start));				\
+	     (r) && (r) < (sec)->rela->relocs + (sec)->rela->nr_relocs &&	\
+	     (r)->offset < (end); (r)++)
 
 /* Construction */
 struct section *elf_add_section(struct elf *elf, const char *name, unsigned int type,
