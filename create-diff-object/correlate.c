@@ -182,29 +182,42 @@ static void correlate_static_locals(struct cdo *cdo)
 	}
 }
 
-/* a local function or object of ORIG filed under the stem of its name */
+/*
+ * The candidates of an unpaired numbered local p are ORIG's unpaired locals
+ * of p's type and definedness whose name has p's stem ("count.3" and "count"
+ * both have "count").  They are filed once, sorted by (stem, type,
+ * definedness) and table order, so that a lookup is a binary search and not
+ * a walk over every symbol of ORIG: CONFIG_PRINTK_INDEX alone makes two such
+ * locals per pr_*() call of an object.
+ */
 struct stem_ent {
 	char *stem;
 	struct symbol *sym;
 };
 
+/* e against the group of (stem, like's type, like's definedness) */
+static int cmp_stem_group(const struct stem_ent *e, const char *stem,
+			  const struct symbol *like)
+{
+	int c = strcmp(e->stem, stem);
+
+	if (c)
+		return c;
+	if (e->sym->type != like->type)
+		return e->sym->type < like->type ? -1 : 1;
+	return (int)!e->sym->sec - (int)!like->sec;
+}
+
 static int cmp_stem_ent(const void *a, const void *b)
 {
 	const struct stem_ent *x = a, *y = b;
-	int c = strcmp(x->stem, y->stem);
+	int c = cmp_stem_group(x, y->stem, y->sym);
 
 	if (c)
 		return c;
 	return x->sym->idx < y->sym->idx ? -1 : x->sym->idx > y->sym->idx;
 }
 
-/*
- * ORIG's local functions and objects sorted by stem ("count.3" and "count"
- * both under "count"), in table order within a stem: the candidates of an
- * unpaired numbered local are found by a binary search, not by a walk over
- * every symbol of ORIG (a printk-index record per pr_*() call makes
- * thousands of such locals in a big object).
- */
 static struct stem_ent *stem_index(const struct elf *oe, size_t *nr)
 {
 	struct stem_ent *v = xzalloc(oe->nr_symbols * sizeof(*v));
@@ -214,7 +227,8 @@ static struct stem_ent *stem_index(const struct elf *oe, size_t *nr)
 	for (j = 1; j < oe->nr_symbols; j++) {
 		struct symbol *o = oe->symbols[j];
 
-		if (o->bind != STB_LOCAL || (o->type != STT_OBJECT && o->type != STT_FUNC))
+		if (o->twin || o->bind != STB_LOCAL ||
+		    (o->type != STT_OBJECT && o->type != STT_FUNC))
 			continue;
 		v[n].stem = xstrdup(strip_suffix_number(o->name, buf, sizeof(buf)));
 		v[n++].sym = o;
@@ -231,20 +245,28 @@ static void stem_index_free(struct stem_ent *v, size_t n)
 	free(v);
 }
 
-/* the first entry of the index filed under stem (n if none) */
-static size_t stem_first(const struct stem_ent *v, size_t n, const char *stem)
+/* the entries [*first, *last) of p's group: stem, type, definedness */
+static void stem_group(const struct stem_ent *v, size_t n, const char *stem,
+		       const struct symbol *p, size_t *first, size_t *last)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = 0, hi = n, mid;
 
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (strcmp(v[mid].stem, stem) < 0)
+		mid = (lo + hi) / 2;
+		if (cmp_stem_group(&v[mid], stem, p) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo;
+	*first = lo;
+	for (hi = n; lo < hi;) {
+		mid = (lo + hi) / 2;
+		if (cmp_stem_group(&v[mid], stem, p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*last = lo;
 }
 
 static void correlate_symbols(struct cdo *cdo)
@@ -273,10 +295,9 @@ static void correlate_symbols(struct cdo *cdo)
 
 	/* then numbered locals by stem, when unambiguous */
 	for (i = 1; i < pe->nr_symbols; i++) {
-		struct symbol *p = pe->symbols[i], *match = NULL;
+		struct symbol *p = pe->symbols[i];
 		const char *stem;
-		size_t j;
-		int n = 0;
+		size_t first, last, n;
 
 		if (p->twin || p->bind != STB_LOCAL ||
 		    (p->type != STT_OBJECT && p->type != STT_FUNC))
@@ -286,17 +307,18 @@ static void correlate_symbols(struct cdo *cdo)
 			continue;
 		if (!index)
 			index = stem_index(oe, &nr_index);
-		for (j = stem_first(index, nr_index, stem);
-		     j < nr_index && !strcmp(index[j].stem, stem); j++) {
-			if (!pairable(index[j].sym, p))
-				continue;
-			match = index[j].sym;
-			n++;
-		}
+		stem_group(index, nr_index, stem, p, &first, &last);
+		/*
+		 * Filed unpaired; one is paired here only as the sole
+		 * candidate of its group, so a group of several stays so.
+		 */
+		n = last - first;
+		if (n == 1 && index[first].sym->twin)
+			n = 0;
 		if (n == 1)
-			pair(match, p);
+			pair(index[first].sym, p);
 		else if (n > 1)
-			INFO("%s: %d candidates for %s, treated as new", pe->path, n, p->name);
+			INFO("%s: %zu candidates for %s, treated as new", pe->path, n, p->name);
 	}
 	if (index)
 		stem_index_free(index, nr_index);
