@@ -52,7 +52,7 @@ struct symbol *cold_parent(const struct symbol *sym)
 }
 
 /* The one function or object symbol that a section exists for, if any. */
-struct symbol *section_owner(const struct section *sec)
+static struct symbol *find_section_owner(const struct section *sec)
 {
 	struct symbol *owner = NULL;
 	size_t i;
@@ -82,6 +82,23 @@ struct symbol *section_owner(const struct section *sec)
 	    owner->offset + owner->size == sec->size)
 		return owner;
 	return NULL;
+}
+
+/*
+ * section_owner() is asked for every relocation through a section symbol
+ * (resolve_target), and a shared data section holds thousands of symbols:
+ * the answer is kept per section.  It does not change: ORIG's and
+ * PATCHED's sections gain and lose no symbols after reading.
+ */
+struct symbol *section_owner(const struct section *sec)
+{
+	struct section *s = (struct section *)sec;
+
+	if (!s->owner_known) {
+		s->owner = find_section_owner(sec);
+		s->owner_known = true;
+	}
+	return s->owner;
 }
 
 /*

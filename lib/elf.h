@@ -93,6 +93,8 @@ struct section {
 	struct section *clone;
 	int status;
 	bool include;
+	bool owner_known;		/* owner is section_owner()'s answer */
+	struct symbol *owner;
 
 	struct section *hash_next;
 };
