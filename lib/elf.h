@@ -10,9 +10,11 @@
  * recomputed from the pointers.  Index numbers are therefore only valid
  * between a read and the next write.
  *
- * Lookups by name go through hash tables (several symbols may share a name,
- * so a name lookup walks a chain of equal names).  Lookups by offset use the
- * sorted per-section arrays (binary search).
+ * Lookups by name go through hash tables that grow with their entries
+ * (several symbols may share a name, so a name lookup walks a chain of equal
+ * names).  Lookups by offset, and walks over the relocations of an offset
+ * range (for_each_reloc_in), use the sorted per-section arrays (binary
+ * search).
  */
 #ifndef KLPB_ELF_H
 #define KLPB_ELF_H
@@ -82,7 +84,9 @@ struct section {
 	struct symbol *secsym;		/* STT_SECTION symbol of this section, if any */
 	struct symbol *group_sym;	/* SHT_GROUP: signature symbol (sh_info) */
 
-	struct reloc *relocs;		/* relocation sections: sorted by offset */
+	struct reloc *relocs;		/* relocation sections: sorted by offset when
+					   read; elf_add_reloc() appends, elf_write()
+					   and elf_sort_relocs() sort */
 	size_t nr_relocs, alloc_relocs;
 
 	struct symbol **syms;		/* symbols defined here, sorted by offset */
