@@ -20,7 +20,7 @@ TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-c
 
 all: $(TOOLS)
 
-.PHONY: bench all setup check check-unit check-integration check-convert demo install clean shellcheck
+.PHONY: bench bench-scale all setup check check-unit check-integration check-convert demo install clean shellcheck
 
 %.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -54,11 +54,15 @@ bench: all
 	bash bench/warm-patch
 	KLPB_ARCH=ppc64le bash bench/warm-patch
 
+# time and max RSS of the tools on the largest cached inputs (bench/scale)
+bench-scale: all
+	bash bench/scale
+
 demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch .ci/run
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale .ci/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/klp-build \

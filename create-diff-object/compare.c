@@ -49,17 +49,15 @@ static bool same_target(const struct cdo *cdo, const struct reloc *ro, const str
 static void mask_relocs(const struct cdo *cdo, const struct section *sec, uint64_t start,
 			uint64_t end, unsigned char *buf)
 {
-	const struct section *rsec = sec->rela;
-	size_t i;
+	const struct reloc *r;
 
 	/* fields inside instructions hold zero in a RELA object: nothing to mask */
-	if (!rsec || cdo->arch->reloc_field_in_insn)
+	if (cdo->arch->reloc_field_in_insn)
 		return;
-	for (i = 0; i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(sec, r, start, end) {
 		unsigned int n = cdo->arch->reloc_size(r->type);
 
-		if (r->deleted || r->offset < start || r->offset >= end)
+		if (r->deleted)
 			continue;
 		if (r->offset + n > end)
 			n = end - r->offset;
@@ -71,19 +69,17 @@ static void mask_relocs(const struct cdo *cdo, const struct section *sec, uint64
 static size_t collect(const struct section *sec, uint64_t start, uint64_t end,
 		      const struct reloc ***out)
 {
-	const struct section *rsec = sec->rela;
-	const struct reloc **v;
-	size_t i, n = 0;
+	const struct reloc **v = NULL, *r;
+	size_t n = 0, alloc = 0;
 
-	*out = NULL;
-	if (!rsec)
-		return 0;
-	v = xzalloc((rsec->nr_relocs + 1) * sizeof(*v));
-	for (i = 0; i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
-
-		if (!r->deleted && r->offset >= start && r->offset < end)
-			v[n++] = r;
+	for_each_reloc_in(sec, r, start, end) {
+		if (r->deleted)
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		v[n++] = r;
 	}
 	*out = v;
 	return n;
@@ -130,14 +126,11 @@ static bool is_line_consumer_call(const struct cdo *cdo, const struct reloc *r)
 static bool line_consumer_call_near(const struct cdo *cdo, const struct section *sec,
 				    uint64_t off)
 {
-	const struct section *rsec = sec->rela;
 	uint64_t lo = off >= cdo->arch->line_call_before ? off - cdo->arch->line_call_before : 0;
-	size_t i;
+	const struct reloc *r;
 
-	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
-
-		if (r->offset == off || r->offset < lo || r->offset > off + 48)
+	for_each_reloc_in(sec, r, lo, off + 48 + 1) {
+		if (r->offset == off)
 			continue;
 		if (r->offset < off && !cdo->arch->line_call_before)
 			continue;
@@ -254,17 +247,11 @@ static bool is_readonly_object(const struct symbol *sym)
 /* Does function f (patched) reference a symbol whose status is CHANGED/NEW rodata? */
 static bool references_changed_rodata(const struct cdo *cdo, const struct symbol *f)
 {
-	const struct section *rsec = f->sec->rela;
-	size_t i;
+	const struct reloc *r;
 
-	if (!rsec)
-		return false;
-	for (i = 0; i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(f->sec, r, f->offset, f->offset + f->size) {
 		struct target t;
 
-		if (r->offset < f->offset || r->offset >= f->offset + f->size)
-			continue;
 		resolve_target(cdo, r, &t);
 		if (t.kind == T_SYMBOL && t.sym->sec && t.sym->twin &&
 		    t.sym->status == CHANGED && is_readonly_object(t.sym))

@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cdo.h"
@@ -51,7 +52,7 @@ struct symbol *cold_parent(const struct symbol *sym)
 }
 
 /* The one function or object symbol that a section exists for, if any. */
-struct symbol *section_owner(const struct section *sec)
+static struct symbol *find_section_owner(const struct section *sec)
 {
 	struct symbol *owner = NULL;
 	size_t i;
@@ -81,6 +82,23 @@ struct symbol *section_owner(const struct section *sec)
 	    owner->offset + owner->size == sec->size)
 		return owner;
 	return NULL;
+}
+
+/*
+ * section_owner() is asked for every relocation through a section symbol
+ * (resolve_target), and a shared data section holds thousands of symbols:
+ * the answer is kept per section.  It does not change: ORIG's and
+ * PATCHED's sections gain and lose no symbols after reading.
+ */
+struct symbol *section_owner(const struct section *sec)
+{
+	struct section *s = (struct section *)sec;
+
+	if (!s->owner_known) {
+		s->owner = find_section_owner(sec);
+		s->owner_known = true;
+	}
+	return s->owner;
 }
 
 /*
@@ -125,16 +143,15 @@ static bool is_numbered_local(const struct symbol *sym, char *buf, size_t len)
 static size_t local_refs(const struct cdo *cdo, const struct symbol *f,
 			 struct symbol **out, size_t max)
 {
-	const struct section *rsec = f->sec->rela;
+	const struct reloc *r;
 	char buf[512];
-	size_t i, j, n = 0;
+	size_t j, n = 0;
 
-	for (i = 0; rsec && i < rsec->nr_relocs && n < max; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(f->sec, r, f->offset, f->offset + f->size) {
 		struct target t;
 
-		if (r->offset < f->offset || r->offset >= f->offset + f->size)
-			continue;
+		if (n == max)
+			break;
 		resolve_target(cdo, r, &t);
 		if (t.kind != T_SYMBOL || t.sym->twin || !is_numbered_local(t.sym, buf, sizeof(buf)))
 			continue;
@@ -182,11 +199,99 @@ static void correlate_static_locals(struct cdo *cdo)
 	}
 }
 
+/*
+ * The candidates of an unpaired numbered local p are ORIG's unpaired locals
+ * of p's type and definedness whose name has p's stem ("count.3" and "count"
+ * both have "count").  They are filed once, sorted by (stem, type,
+ * definedness) and table order, so that a lookup is a binary search and not
+ * a walk over every symbol of ORIG: CONFIG_PRINTK_INDEX alone makes two such
+ * locals per pr_*() call of an object.
+ */
+struct stem_ent {
+	char *stem;
+	struct symbol *sym;
+};
+
+/* e against the group of (stem, like's type, like's definedness) */
+static int cmp_stem_group(const struct stem_ent *e, const char *stem,
+			  const struct symbol *like)
+{
+	int c = strcmp(e->stem, stem);
+
+	if (c)
+		return c;
+	if (e->sym->type != like->type)
+		return e->sym->type < like->type ? -1 : 1;
+	return (int)!e->sym->sec - (int)!like->sec;
+}
+
+static int cmp_stem_ent(const void *a, const void *b)
+{
+	const struct stem_ent *x = a, *y = b;
+	int c = cmp_stem_group(x, y->stem, y->sym);
+
+	if (c)
+		return c;
+	return x->sym->idx < y->sym->idx ? -1 : x->sym->idx > y->sym->idx;
+}
+
+static struct stem_ent *stem_index(const struct elf *oe, size_t *nr)
+{
+	struct stem_ent *v = xzalloc(oe->nr_symbols * sizeof(*v));
+	char buf[512];
+	size_t j, n = 0;
+
+	for (j = 1; j < oe->nr_symbols; j++) {
+		struct symbol *o = oe->symbols[j];
+
+		if (o->twin || o->bind != STB_LOCAL ||
+		    (o->type != STT_OBJECT && o->type != STT_FUNC))
+			continue;
+		v[n].stem = xstrdup(strip_suffix_number(o->name, buf, sizeof(buf)));
+		v[n++].sym = o;
+	}
+	qsort(v, n, sizeof(*v), cmp_stem_ent);
+	*nr = n;
+	return v;
+}
+
+static void stem_index_free(struct stem_ent *v, size_t n)
+{
+	while (n--)
+		free(v[n].stem);
+	free(v);
+}
+
+/* the entries [*first, *last) of p's group: stem, type, definedness */
+static void stem_group(const struct stem_ent *v, size_t n, const char *stem,
+		       const struct symbol *p, size_t *first, size_t *last)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (cmp_stem_group(&v[mid], stem, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	for (hi = n; lo < hi;) {
+		mid = (lo + hi) / 2;
+		if (cmp_stem_group(&v[mid], stem, p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*last = lo;
+}
+
 static void correlate_symbols(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched, *oe = cdo->orig;
-	char buf[512], buf2[512];
-	size_t i;
+	struct stem_ent *index = NULL;
+	size_t i, nr_index = 0;
+	char buf[512];
 
 	/* exact names first, except numbered static locals */
 	for (i = 1; i < pe->nr_symbols; i++) {
@@ -207,10 +312,9 @@ static void correlate_symbols(struct cdo *cdo)
 
 	/* then numbered locals by stem, when unambiguous */
 	for (i = 1; i < pe->nr_symbols; i++) {
-		struct symbol *p = pe->symbols[i], *match = NULL;
+		struct symbol *p = pe->symbols[i];
 		const char *stem;
-		size_t j;
-		int n = 0;
+		size_t first, last, n;
 
 		if (p->twin || p->bind != STB_LOCAL ||
 		    (p->type != STT_OBJECT && p->type != STT_FUNC))
@@ -218,21 +322,23 @@ static void correlate_symbols(struct cdo *cdo)
 		stem = strip_suffix_number(p->name, buf, sizeof(buf));
 		if (stem == p->name)
 			continue;
-		for (j = 1; j < oe->nr_symbols; j++) {
-			struct symbol *o = oe->symbols[j];
-
-			if (!pairable(o, p) || o->bind != STB_LOCAL)
-				continue;
-			if (strcmp(strip_suffix_number(o->name, buf2, sizeof(buf2)), stem))
-				continue;
-			match = o;
-			n++;
-		}
+		if (!index)
+			index = stem_index(oe, &nr_index);
+		stem_group(index, nr_index, stem, p, &first, &last);
+		/*
+		 * Filed unpaired; one is paired here only as the sole
+		 * candidate of its group, so a group of several stays so.
+		 */
+		n = last - first;
+		if (n == 1 && index[first].sym->twin)
+			n = 0;
 		if (n == 1)
-			pair(match, p);
+			pair(index[first].sym, p);
 		else if (n > 1)
-			INFO("%s: %d candidates for %s, treated as new", pe->path, n, p->name);
+			INFO("%s: %zu candidates for %s, treated as new", pe->path, n, p->name);
 	}
+	if (index)
+		stem_index_free(index, nr_index);
 }
 
 static void correlate_sections(struct cdo *cdo)

@@ -70,14 +70,9 @@ static const char *text_family(const char *name)
  */
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
-	const struct section *rsec = func->sec->rela;
-	size_t i;
+	const struct reloc *r;
 
-	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
-
-		if (r->offset < func->offset || r->offset >= func->offset + cdo->arch->ftrace_window)
-			continue;
+	for_each_reloc_in(func->sec, r, func->offset, func->offset + cdo->arch->ftrace_window) {
 		if (!strcmp(r->sym->name, cdo->arch->fentry_name))
 			return true;
 	}
@@ -87,15 +82,11 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 /* does function f call (or jump to) function callee? */
 static bool calls(const struct cdo *cdo, const struct symbol *f, const struct symbol *callee)
 {
-	const struct section *rsec = f->sec->rela;
-	size_t i;
+	const struct reloc *r;
 
-	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(f->sec, r, f->offset, f->offset + f->size) {
 		struct target t;
 
-		if (r->offset < f->offset || r->offset >= f->offset + f->size)
-			continue;
 		resolve_target(cdo, r, &t);
 		if (t.kind == T_SYMBOL && t.sym == callee)
 			return true;

@@ -300,18 +300,14 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			  uint64_t end, struct section *to, int64_t delta)
 {
 	const struct arch *arch = cdo->arch;
-	struct section *rsec = from->rela;
-	size_t i;
+	struct reloc *r;
 
-	if (!rsec)
-		return 0;
-	for (i = 0; i < rsec->nr_relocs; i++) {
-		struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(from, r, start, end) {
 		uint64_t place = r->offset + delta;
 		unsigned int n = arch->reloc_size(r->type);
 		struct target t;
 
-		if (r->deleted || r->offset < start || r->offset >= end)
+		if (r->deleted)
 			continue;
 		if (!n) {
 			ERROR("%s: section %s+0x%llx: unsupported relocation type %u",

@@ -5,6 +5,7 @@
  * module loads (module_finalize and friends).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cdo.h"
@@ -92,16 +93,12 @@ int special_entry_size(const struct cdo *cdo, const struct section *sec,
 static struct symbol *entry_owner(const struct cdo *cdo, const struct section *sec,
 				  uint64_t start, uint64_t end, bool *any_code)
 {
-	const struct section *rsec = sec->rela;
-	size_t i;
+	const struct reloc *r;
 
 	*any_code = false;
-	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-		const struct reloc *r = &rsec->relocs[i];
+	for_each_reloc_in(sec, r, start, end) {
 		struct target t;
 
-		if (r->offset < start || r->offset >= end)
-			continue;
 		resolve_target(cdo, r, &t);
 		if (t.kind == T_SYMBOL && t.sym->type == STT_FUNC && t.sym->sec) {
 			struct symbol *parent = cold_parent(t.sym);
@@ -139,16 +136,75 @@ static bool reloc_points_at(const struct cdo *cdo, const struct reloc *r,
 	return true;
 }
 
+/* the included functions of PATCHED, sorted by name */
+struct func_list {
+	struct symbol **v;
+	size_t n;
+};
+
+static int cmp_func_name(const void *a, const void *b)
+{
+	const struct symbol *x = *(struct symbol * const *)a;
+	const struct symbol *y = *(struct symbol * const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static void included_functions(const struct cdo *cdo, struct func_list *l)
+{
+	size_t i;
+
+	l->v = xzalloc(cdo->patched->nr_symbols * sizeof(*l->v));
+	l->n = 0;
+	for (i = 0; i < cdo->patched->nr_symbols; i++) {
+		struct symbol *s = cdo->patched->symbols[i];
+
+		if (s->type == STT_FUNC && s->sec && s->include)
+			l->v[l->n++] = s;
+	}
+	qsort(l->v, l->n, sizeof(*l->v), cmp_func_name);
+}
+
+/* The first (in table order) included clone "name.<suffix>", not a .cold part. */
+static struct symbol *included_clone(const struct func_list *l, const char *name)
+{
+	size_t len = strlen(name), lo = 0, hi = l->n;
+	struct symbol *first = NULL;
+	char *prefix = xzalloc(len + 2);
+
+	/* the names starting with "name." are together, from the first >= it */
+	sprintf(prefix, "%s.", name);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(l->v[mid]->name, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < l->n && !strncmp(l->v[lo]->name, prefix, len + 1); lo++) {
+		struct symbol *s = l->v[lo];
+
+		if (!strstr(s->name + len, ".cold") && (!first || s->idx < first->idx))
+			first = s;
+	}
+	free(prefix);
+	return first;
+}
+
 /*
  * The included function an entry belongs to, for entries that point at a
  * record naming the function by its __func__ string. The function may be
  * an IPA clone (name.constprop.0 ...) of the source-level name; a .cold
- * part is never the owner (its parent is).
+ * part is never the owner (its parent is).  The name of an inlined function
+ * is no symbol at all: clones are looked up among the included functions,
+ * sorted by name, not looked for in all symbols for every such entry.
  */
 static struct symbol *owner_by_func_name(const struct cdo *cdo, const struct section *sec,
-					 uint64_t start, unsigned int word)
+					 uint64_t start, unsigned int word,
+					 const struct func_list *included)
 {
-	size_t ps = elf_addr_size(cdo->patched), len, i;
+	size_t ps = elf_addr_size(cdo->patched);
 	const struct reloc *r = find_reloc(sec, start);
 	const struct section *rec_sec, *str_sec;
 	uint64_t rec_off, off;
@@ -164,19 +220,11 @@ static struct symbol *owner_by_func_name(const struct cdo *cdo, const struct sec
 	    !memchr(str_sec->data + off, 0, str_sec->size - off))
 		return NULL;
 	name = (const char *)str_sec->data + off;
-	len = strlen(name);
 	for (s = find_symbol(cdo->patched, name); s; s = find_symbol_next(s))
 		if (s->type == STT_FUNC && s->sec)
 			return s->include ? s : NULL;
-	/* clones: name.<suffix> (linear, only when the exact name is absent) */
-	for (i = 0; i < cdo->patched->nr_symbols; i++) {
-		s = cdo->patched->symbols[i];
-		if (s && s->type == STT_FUNC && s->sec && s->include &&
-		    !strncmp(s->name, name, len) && s->name[len] == '.' &&
-		    !strstr(s->name + len, ".cold"))
-			return s;
-	}
-	return NULL;
+	/* clones, only when the exact name is absent */
+	return included_clone(included, name);
 }
 
 /*
@@ -203,6 +251,7 @@ static void entry_bias(const struct cdo *cdo, struct section *sec, unsigned int 
 static int emit_one(struct cdo *cdo, struct section *sec, const struct special_section *ss)
 {
 	struct section *comp = NULL, *out = NULL, *out_comp = NULL;
+	struct func_list included = { NULL, 0 };
 	unsigned int klp_relocs = cdo->nr_klp_relocs;
 	int es, ces = 0, ret = 0;
 	uint64_t n, i, kept = 0;
@@ -234,10 +283,12 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 
 	if (ss->entry_relative)
 		entry_bias(cdo, sec, es, -1);
+	if (ss->owner_by_func_name)
+		included_functions(cdo, &included);
 	for (i = 0; i < n; i++) {
 		bool code;
 		struct symbol *owner = ss->owner_by_func_name ?
-			owner_by_func_name(cdo, sec, i * es, ss->func_name_word) :
+			owner_by_func_name(cdo, sec, i * es, ss->func_name_word, &included) :
 			entry_owner(cdo, sec, i * es, (i + 1) * es, &code);
 		uint64_t off;
 
@@ -293,6 +344,7 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 	if (kept)
 		INFO("%s: kept %llu of %llu entries", sec->name,
 		     (unsigned long long)kept, (unsigned long long)n);
+	free(included.v);
 	return ret;
 }
 

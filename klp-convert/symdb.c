@@ -68,12 +68,15 @@ struct memo {
 	struct symreq req;	/* strings owned */
 	struct symres res;
 	int ret;
+	size_t next;		/* next memo of the hash bucket + 1, 0: none */
 };
 
 struct symdb {
 	char *build;
 	struct memo *memo;
-	size_t nr_memo;
+	size_t nr_memo, alloc_memo;
+	size_t *memo_hash;	/* buckets: first memo + 1, 0: empty */
+	size_t memo_hash_size;	/* a power of two, at least alloc_memo */
 	struct kobj vmlinux;
 	struct kobj *mods;	/* in modules.order order */
 	size_t nr_mods;
@@ -188,6 +191,7 @@ void symdb_free(struct symdb *db)
 		free((char *)db->memo[i].req.objfile);
 	}
 	free(db->memo);
+	free(db->memo_hash);
 	for (i = 0; i < db->nr_mods; i++)
 		kobj_free(&db->mods[i]);
 	free(db->mods);
@@ -717,12 +721,29 @@ static bool str_eq(const char *a, const char *b)
 	return a && b ? !strcmp(a, b) : a == b;
 }
 
+/*
+ * The memo is looked up once per record: hashed, so that a patch with
+ * thousands of livepatch relocations does not compare each one with every
+ * distinct request before it.
+ */
+static size_t memo_bucket(const struct symdb *db, const struct symreq *req)
+{
+	unsigned long h = str_hash(req->name);
+
+	h = h * 31 + (req->objname ? str_hash(req->objname) : 0);
+	h = h * 31 + (req->objfile ? str_hash(req->objfile) : 0);
+	h = h * 4 + req->local * 2 + req->func;
+	return h & (db->memo_hash_size - 1);
+}
+
 static struct memo *memo_find(struct symdb *db, const struct symreq *req)
 {
 	size_t i;
 
-	for (i = 0; i < db->nr_memo; i++) {
-		struct memo *m = &db->memo[i];
+	if (!db->memo_hash_size)
+		return NULL;
+	for (i = db->memo_hash[memo_bucket(db, req)]; i; i = db->memo[i - 1].next) {
+		struct memo *m = &db->memo[i - 1];
 
 		if (m->req.local == req->local && m->req.func == req->func &&
 		    str_eq(m->req.name, req->name) && str_eq(m->req.objname, req->objname) &&
@@ -730,6 +751,32 @@ static struct memo *memo_find(struct symdb *db, const struct symreq *req)
 			return m;
 	}
 	return NULL;
+}
+
+static void memo_hash_add(struct symdb *db, size_t i)
+{
+	size_t b = memo_bucket(db, &db->memo[i].req);
+
+	db->memo[i].next = db->memo_hash[b];
+	db->memo_hash[b] = i + 1;
+}
+
+/* a new, empty memo; the table doubles with the memo array */
+static struct memo *memo_new(struct symdb *db)
+{
+	size_t i;
+
+	if (db->nr_memo == db->alloc_memo) {
+		db->alloc_memo = db->alloc_memo ? db->alloc_memo * 2 : 64;
+		db->memo = xrealloc(db->memo, db->alloc_memo * sizeof(*db->memo));
+		free(db->memo_hash);
+		db->memo_hash_size = db->alloc_memo;
+		db->memo_hash = xzalloc(db->memo_hash_size * sizeof(*db->memo_hash));
+		for (i = 0; i < db->nr_memo; i++)
+			memo_hash_add(db, i);
+	}
+	memset(&db->memo[db->nr_memo], 0, sizeof(*db->memo));
+	return &db->memo[db->nr_memo++];
 }
 
 static int resolve(struct symdb *db, const struct symreq *req, struct symres *res);
@@ -740,14 +787,13 @@ int symdb_resolve(struct symdb *db, const struct symreq *req, struct symres *res
 	struct memo *m = memo_find(db, req);
 
 	if (!m) {
-		db->memo = xrealloc(db->memo, (db->nr_memo + 1) * sizeof(*db->memo));
-		m = &db->memo[db->nr_memo++];
-		memset(m, 0, sizeof(*m));
+		m = memo_new(db);
 		m->ret = resolve(db, req, &m->res);
 		m->req = *req;
 		m->req.name = xstrdup(req->name);
 		m->req.objname = req->objname ? xstrdup(req->objname) : NULL;
 		m->req.objfile = req->objfile ? xstrdup(req->objfile) : NULL;
+		memo_hash_add(db, m - db->memo);
 	}
 	*res = m->res;
 	return m->ret;

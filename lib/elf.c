@@ -17,33 +17,96 @@
 
 /* ---- hash tables ---------------------------------------------------- */
 
-static void hash_init(struct elf *elf, size_t n)
+/*
+ * Name lookups at vmlinux scale (100k+ symbols): each table keeps at least
+ * one bucket per entry, doubling as entries are added, so chains stay short
+ * and a lookup or an insert at a chain's tail costs O(1) on average.  A table
+ * sized once from the section count would give vmlinux's symbols 1024
+ * buckets.
+ */
+static void hash_init(struct elf *elf, size_t nsec)
 {
 	size_t size = HASH_MIN;
 
-	while (size < n * 2)
+	while (size < nsec * 2)
 		size <<= 1;
-	elf->hash_size = size;
+	elf->sec_hash_size = size;
 	elf->sec_hash = xzalloc(size * sizeof(*elf->sec_hash));
-	elf->sym_hash = xzalloc(size * sizeof(*elf->sym_hash));
+	elf->sym_hash_size = HASH_MIN;
+	elf->sym_hash = xzalloc(HASH_MIN * sizeof(*elf->sym_hash));
+}
+
+/*
+ * Doubling a table splits bucket b into b and b + old size.  Each entry
+ * keeps its place relative to the others of its chain: lookups of a name
+ * shared by several symbols still return them in table order.
+ */
+static void sec_hash_grow(struct elf *elf)
+{
+	size_t old = elf->sec_hash_size, b;
+	struct section **t = xzalloc(2 * old * sizeof(*t));
+
+	for (b = 0; b < old; b++) {
+		struct section *sec = elf->sec_hash[b], *next;
+		struct section **tail[2] = { &t[b], &t[b + old] };
+
+		for (; sec; sec = next) {
+			bool hi = str_hash(sec->name) & old;
+
+			next = sec->hash_next;
+			sec->hash_next = NULL;
+			*tail[hi] = sec;
+			tail[hi] = &sec->hash_next;
+		}
+	}
+	free(elf->sec_hash);
+	elf->sec_hash = t;
+	elf->sec_hash_size = 2 * old;
+}
+
+static void sym_hash_grow(struct elf *elf)
+{
+	size_t old = elf->sym_hash_size, b;
+	struct symbol **t = xzalloc(2 * old * sizeof(*t));
+
+	for (b = 0; b < old; b++) {
+		struct symbol *sym = elf->sym_hash[b], *next;
+		struct symbol **tail[2] = { &t[b], &t[b + old] };
+
+		for (; sym; sym = next) {
+			bool hi = str_hash(sym->name) & old;
+
+			next = sym->hash_next;
+			sym->hash_next = NULL;
+			*tail[hi] = sym;
+			tail[hi] = &sym->hash_next;
+		}
+	}
+	free(elf->sym_hash);
+	elf->sym_hash = t;
+	elf->sym_hash_size = 2 * old;
 }
 
 static void hash_add_sec(struct elf *elf, struct section *sec)
 {
-	size_t b = str_hash(sec->name) & (elf->hash_size - 1);
+	size_t b;
 
+	if (++elf->nr_sec_hashed > elf->sec_hash_size)
+		sec_hash_grow(elf);
+	b = str_hash(sec->name) & (elf->sec_hash_size - 1);
 	sec->hash_next = elf->sec_hash[b];
 	elf->sec_hash[b] = sec;
 }
 
 static void hash_del_sec(struct elf *elf, struct section *sec)
 {
-	size_t b = str_hash(sec->name) & (elf->hash_size - 1);
+	size_t b = str_hash(sec->name) & (elf->sec_hash_size - 1);
 	struct section **pp;
 
 	for (pp = &elf->sec_hash[b]; *pp; pp = &(*pp)->hash_next)
 		if (*pp == sec) {
 			*pp = sec->hash_next;
+			elf->nr_sec_hashed--;
 			return;
 		}
 }
@@ -51,9 +114,11 @@ static void hash_del_sec(struct elf *elf, struct section *sec)
 /* Symbols are chained in table order so find_symbol() returns the first. */
 static void hash_add_sym(struct elf *elf, struct symbol *sym)
 {
-	size_t b = str_hash(sym->name) & (elf->hash_size - 1);
-	struct symbol **pp = &elf->sym_hash[b];
+	struct symbol **pp;
 
+	if (++elf->nr_sym_hashed > elf->sym_hash_size)
+		sym_hash_grow(elf);
+	pp = &elf->sym_hash[str_hash(sym->name) & (elf->sym_hash_size - 1)];
 	while (*pp)
 		pp = &(*pp)->hash_next;
 	sym->hash_next = NULL;
@@ -62,19 +127,20 @@ static void hash_add_sym(struct elf *elf, struct symbol *sym)
 
 static void hash_del_sym(struct elf *elf, struct symbol *sym)
 {
-	size_t b = str_hash(sym->name) & (elf->hash_size - 1);
+	size_t b = str_hash(sym->name) & (elf->sym_hash_size - 1);
 	struct symbol **pp;
 
 	for (pp = &elf->sym_hash[b]; *pp; pp = &(*pp)->hash_next)
 		if (*pp == sym) {
 			*pp = sym->hash_next;
+			elf->nr_sym_hashed--;
 			return;
 		}
 }
 
 struct section *find_section(const struct elf *elf, const char *name)
 {
-	size_t b = str_hash(name) & (elf->hash_size - 1);
+	size_t b = str_hash(name) & (elf->sec_hash_size - 1);
 	struct section *sec;
 
 	for (sec = elf->sec_hash[b]; sec; sec = sec->hash_next)
@@ -85,7 +151,7 @@ struct section *find_section(const struct elf *elf, const char *name)
 
 struct symbol *find_symbol(const struct elf *elf, const char *name)
 {
-	size_t b = str_hash(name) & (elf->hash_size - 1);
+	size_t b = str_hash(name) & (elf->sym_hash_size - 1);
 	struct symbol *sym;
 
 	for (sym = elf->sym_hash[b]; sym; sym = sym->hash_next)
@@ -143,6 +209,45 @@ static void sec_sort_syms(struct section *sec)
 	qsort(sec->syms, sec->nr_syms, sizeof(*sec->syms), cmp_sym_offset);
 }
 
+/*
+ * Add a symbol to a sorted sec->syms at its place: what sorting the whole
+ * array again would give (cmp_sym_offset orders by index last, and indices
+ * are unique until elf_write() renumbers), at the cost of one move.
+ */
+static void sec_insert_sym(struct section *sec, struct symbol *sym)
+{
+	size_t lo = 0, hi = sec->nr_syms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cmp_sym_offset(&sec->syms[mid], &sym) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sec_add_sym(sec, sym);
+	memmove(&sec->syms[lo + 1], &sec->syms[lo],
+		(sec->nr_syms - 1 - lo) * sizeof(*sec->syms));
+	sec->syms[lo] = sym;
+}
+
+/* the index of the first symbol of sec starting after offset */
+static size_t syms_upper_bound(const struct section *sec, uint64_t offset)
+{
+	size_t lo = 0, hi = sec->nr_syms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sec->syms[mid]->offset <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The non-section symbol starting exactly at offset. */
 struct symbol *find_symbol_at(const struct section *sec, uint64_t offset)
 {
@@ -167,10 +272,11 @@ struct symbol *find_func_containing(const struct section *sec, uint64_t offset)
 {
 	size_t i;
 
-	for (i = sec->nr_syms; i-- > 0;) {
+	/* downwards from the last symbol that starts at or before offset */
+	for (i = syms_upper_bound(sec, offset); i-- > 0;) {
 		struct symbol *s = sec->syms[i];
 
-		if (s->deleted || s->type == STT_SECTION || s->offset > offset)
+		if (s->deleted || s->type == STT_SECTION)
 			continue;
 		if (offset < s->offset + s->size || (offset == s->offset))
 			return s;
@@ -205,6 +311,17 @@ static size_t reloc_lower_bound(const struct section *rsec, uint64_t offset)
 			hi = mid;
 	}
 	return lo;
+}
+
+struct reloc *find_reloc_from(const struct section *sec, uint64_t offset)
+{
+	const struct section *rsec = sec->rela;
+	size_t i;
+
+	if (!rsec)
+		return NULL;
+	i = reloc_lower_bound(rsec, offset);
+	return i < rsec->nr_relocs ? &rsec->relocs[i] : NULL;
 }
 
 struct reloc *find_reloc(const struct section *sec, uint64_t offset)
@@ -579,8 +696,7 @@ struct symbol *elf_add_symbol(struct elf *elf, const char *name, unsigned char t
 	sym->offset = offset;
 	sym->size = size;
 	if (sec) {
-		sec_add_sym(sec, sym);
-		sec_sort_syms(sec);
+		sec_insert_sym(sec, sym);
 		if (type == STT_SECTION)
 			sec->secsym = sym;
 	}
@@ -717,60 +833,258 @@ static bool sym_is_local(const struct symbol *sym)
 	return sym->bind == STB_LOCAL;
 }
 
-int elf_write(struct elf *elf, const char *path)
-{
-	struct strtab shstr = { 0 }, str = { 0 };
-	size_t i, nsec = 0, nsym = 0, first_global = 0;
-	struct symbol **order;
-	Elf *e = NULL;
-	int fd, ret = -1;
-	GElf_Ehdr eh;
-	Elf_Data *d;
+/* What elf_write() builds on its way, step by step. */
+struct writer {
+	struct elf *elf;
+	const char *path;
+	Elf *e;
+	struct strtab shstr, str;
+	struct symbol **order;		/* the output symbol table */
+	size_t nsym, first_global;
+};
 
-	/* 1. number the sections */
+static bool sym_is_gone(const struct symbol *sym)
+{
+	return sym->deleted || (sym->sec && sym->sec->deleted);
+}
+
+/*
+ * Step 1: number the sections that are written.  A relocation section whose
+ * base is gone goes with it; extended section indices are not written (no
+ * output of ours needs them).
+ */
+static void number_sections(struct elf *elf)
+{
+	size_t i, nsec = 0;
+
 	for (i = 0; i < elf->nr_sections; i++) {
 		struct section *sec = elf->sections[i];
 
-		/* a relocation section whose base is gone; extended indices
-		 * are not written (no output of ours needs them) */
 		if (is_rela_section(sec) && sec->base && sec->base->deleted)
 			sec->deleted = true;
 		if (sec->sh.sh_type == SHT_SYMTAB_SHNDX)
 			sec->deleted = true;
 		sec->idx = sec->deleted ? 0 : nsec++;
 	}
+}
 
-	/* 2. order and number the symbols: null, locals, globals */
-	order = xzalloc(elf->nr_symbols * sizeof(*order));
+/* Step 2: order and number the symbols: null, locals, globals (ELF rule). */
+static void order_symbols(struct writer *w)
+{
+	struct elf *elf = w->elf;
+	size_t i;
+
+	w->order = xzalloc(elf->nr_symbols * sizeof(*w->order));
 	for (i = 0; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
 
-		if (i && (sym->deleted || (sym->sec && sym->sec->deleted))) {
+		if (i && sym_is_gone(sym)) {
 			sym->idx = 0;
 			continue;
 		}
 		if (!i || sym_is_local(sym))
-			order[nsym++] = sym;
+			w->order[w->nsym++] = sym;
 	}
-	first_global = nsym;
+	w->first_global = w->nsym;
 	for (i = 1; i < elf->nr_symbols; i++) {
 		struct symbol *sym = elf->symbols[i];
 
-		if (sym->deleted || (sym->sec && sym->sec->deleted) || sym_is_local(sym))
+		if (sym_is_gone(sym) || sym_is_local(sym))
 			continue;
-		order[nsym++] = sym;
+		w->order[w->nsym++] = sym;
 	}
-	for (i = 0; i < nsym; i++)
-		order[i]->idx = i;
+	for (i = 0; i < w->nsym; i++)
+		w->order[i]->idx = i;
+}
+
+static int symtab_data(struct writer *w, GElf_Shdr *sh, Elf_Data *d)
+{
+	size_t j;
+
+	sh->sh_info = w->first_global;
+	sh->sh_link = w->elf->strtab->idx;
+	sh->sh_entsize = gelf_fsize(w->e, ELF_T_SYM, 1, EV_CURRENT);
+	d->d_type = ELF_T_SYM;
+	d->d_size = w->nsym * sh->sh_entsize;
+	d->d_buf = xzalloc(d->d_size);
+	for (j = 0; j < w->nsym; j++) {
+		struct symbol *sym = w->order[j];
+		GElf_Sym gs = { 0 };
+
+		/* section symbols are named by their section */
+		gs.st_name = sym->type == STT_SECTION ? 0 : strtab_add(&w->str, sym->name);
+		gs.st_info = GELF_ST_INFO(sym->bind, sym->type);
+		gs.st_other = sym->other;
+		gs.st_value = sym->offset;
+		gs.st_size = sym->size;
+		gs.st_shndx = sym->sec ? sym->sec->idx : sym->shndx;
+		if (!gelf_update_sym(d, j, &gs)) {
+			ERROR("%s: %s", w->path, elf_errmsg(-1));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A relocation section of ours: regenerated from its (sorted) reloc array. */
+static int rela_data(struct writer *w, struct section *sec, GElf_Shdr *sh, Elf_Data *d)
+{
+	struct elf *elf = w->elf;
+	size_t j, n = 0;
+
+	sh->sh_info = sec->base ? sec->base->idx : 0;
+	sh->sh_entsize = gelf_fsize(w->e, ELF_T_RELA, 1, EV_CURRENT);
+	d->d_type = ELF_T_RELA;
+	d->d_buf = xzalloc(sec->nr_relocs * sh->sh_entsize + 1);
+	elf_sort_relocs(sec);
+	for (j = 0; j < sec->nr_relocs; j++) {
+		struct reloc *r = &sec->relocs[j];
+		GElf_Rela gr;
+
+		if (r->deleted)
+			continue;
+		if (!r->sym->idx && r->sym != elf->symbols[0]) {
+			ERROR("%s: section %s: relocation at 0x%llx references deleted symbol %s",
+			      w->path, sec->name, (unsigned long long)r->offset, r->sym->name);
+			return -1;
+		}
+		gr.r_offset = r->offset;
+		gr.r_addend = r->addend;
+		gr.r_info = elf->elfclass == ELFCLASS64 ?
+			GELF_R_INFO(r->sym->idx, r->type) :
+			ELF32_R_INFO(r->sym->idx, r->type);
+		d->d_size = (n + 1) * sh->sh_entsize;
+		if (!gelf_update_rela(d, n++, &gr)) {
+			ERROR("%s: %s", w->path, elf_errmsg(-1));
+			return -1;
+		}
+	}
+	d->d_size = n * sh->sh_entsize;
+	return 0;
+}
+
+/* SHT_GROUP: flag word, then the members still written, renumbered. */
+static void group_data(struct writer *w, struct section *sec, GElf_Shdr *sh, Elf_Data *d)
+{
+	struct elf *elf = w->elf;
+	size_t j, n = sec->size / 4, m = 1;
+	uint32_t *words = xzalloc(sec->size + 4);
+
+	/* members are read-time indices == positions in elf->sections */
+	sh->sh_info = sec->group_sym ? sec->group_sym->idx : 0;
+	words[0] = elf_read_word(elf, sec->data, 4);
+	for (j = 1; j < n; j++) {
+		unsigned int old = elf_read_word(elf, sec->data + 4 * j, 4);
+		struct section *mem = find_section_by_index(elf, old);
+
+		if (mem && !mem->deleted)
+			words[m++] = mem->idx;
+	}
+	d->d_type = ELF_T_WORD;
+	d->d_buf = words;
+	d->d_size = m * 4;
+}
+
+/* Everything else: the section's own bytes, sh_info from its base if any. */
+static void plain_data(struct section *sec, GElf_Shdr *sh, Elf_Data *d)
+{
+	if (sh->sh_flags & SHF_INFO_LINK || is_rela_section(sec)) {
+		if (sec->base)
+			sh->sh_info = sec->base->idx;
+	}
+	d->d_buf = sec->data;
+	d->d_size = sec->size;
+	if (sec->sh.sh_type == SHT_NOBITS)
+		d->d_buf = NULL;
+}
+
+/*
+ * Step 3: one section.  sh_name, sh_link and sh_info come from the names
+ * and pointers of the model, never from the numbers read.
+ */
+static int write_section(struct writer *w, struct section *sec)
+{
+	struct elf *elf = w->elf;
+	Elf_Scn *scn = elf_newscn(w->e);
+	GElf_Shdr sh;
+	Elf_Data *d;
+
+	if (!scn) {
+		ERROR("%s: %s", w->path, elf_errmsg(-1));
+		return -1;
+	}
+	sh = sec->sh;
+	sh.sh_name = strtab_add(&w->shstr, sec->name);
+	sh.sh_link = sec->link && !sec->link->deleted ? sec->link->idx : 0;
+	sh.sh_offset = 0;
+	if (sec->sh.sh_flags & SHF_ALLOC)
+		sh.sh_addr = sec->sh.sh_addr;
+
+	d = elf_newdata(scn);
+	d->d_align = sec->sh.sh_addralign ? sec->sh.sh_addralign : 1;
+	d->d_version = EV_CURRENT;
+	d->d_type = ELF_T_BYTE;
+
+	if (sec == elf->symtab) {
+		if (symtab_data(w, &sh, d))
+			return -1;
+	} else if (is_rela_section(sec) && sec->link == elf->symtab) {
+		if (rela_data(w, sec, &sh, d))
+			return -1;
+	} else if (sec->sh.sh_type == SHT_GROUP) {
+		group_data(w, sec, &sh, d);
+	} else {
+		plain_data(sec, &sh, d);
+	}
+	sh.sh_size = d->d_size;
+	if (sec->sh.sh_type == SHT_NOBITS)
+		sh.sh_size = sec->size;
+	if (!gelf_update_shdr(scn, &sh)) {
+		ERROR("%s: %s", w->path, elf_errmsg(-1));
+		return -1;
+	}
+	return 0;
+}
+
+static void set_strtab(Elf *e, size_t idx, const struct strtab *st)
+{
+	Elf_Scn *scn = elf_getscn(e, idx);
+	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+
+	d->d_buf = st->buf;
+	d->d_size = st->size;
+	gelf_getshdr(scn, &sh);
+	sh.sh_size = st->size;
+	gelf_update_shdr(scn, &sh);
+}
+
+/* Step 4: the string tables last, their contents are complete now. */
+static void write_strtabs(struct writer *w)
+{
+	strtab_add(&w->shstr, "");
+	set_strtab(w->e, w->elf->shstrtab->idx, &w->shstr);
+	set_strtab(w->e, w->elf->strtab->idx, &w->str);
+}
+
+int elf_write(struct elf *elf, const char *path)
+{
+	struct writer w = { .elf = elf, .path = path };
+	int fd, ret = -1;
+	GElf_Ehdr eh;
+	size_t i;
+
+	number_sections(elf);
+	order_symbols(&w);
 
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
 		ERROR("%s: %s", path, strerror(errno));
-		free(order);
+		free(w.order);
 		return -1;
 	}
-	e = elf_begin(fd, ELF_C_WRITE, NULL);
-	if (!e || !gelf_newehdr(e, elf->elfclass)) {
+	w.e = elf_begin(fd, ELF_C_WRITE, NULL);
+	if (!w.e || !gelf_newehdr(w.e, elf->elfclass)) {
 		ERROR("%s: %s", path, elf_errmsg(-1));
 		goto out;
 	}
@@ -780,161 +1094,27 @@ int elf_write(struct elf *elf, const char *path)
 	eh.e_shstrndx = elf->shstrtab->idx;
 	eh.e_shnum = 0;
 
-	strtab_add(&shstr, "");
-	strtab_add(&str, "");
-
-	/* 3. emit sections */
-	for (i = 1; i < elf->nr_sections; i++) {
-		struct section *sec = elf->sections[i];
-		GElf_Shdr sh;
-		Elf_Scn *scn;
-
-		if (sec->deleted)
-			continue;
-		scn = elf_newscn(e);
-		if (!scn) {
-			ERROR("%s: %s", path, elf_errmsg(-1));
+	strtab_add(&w.shstr, "");
+	strtab_add(&w.str, "");
+	for (i = 1; i < elf->nr_sections; i++)
+		if (!elf->sections[i]->deleted && write_section(&w, elf->sections[i]))
 			goto out;
-		}
-		sh = sec->sh;
-		sh.sh_name = strtab_add(&shstr, sec->name);
-		sh.sh_link = sec->link && !sec->link->deleted ? sec->link->idx : 0;
-		sh.sh_offset = 0;
-		if (sec->sh.sh_flags & SHF_ALLOC)
-			sh.sh_addr = sec->sh.sh_addr;
+	write_strtabs(&w);
 
-		d = elf_newdata(scn);
-		d->d_align = sec->sh.sh_addralign ? sec->sh.sh_addralign : 1;
-		d->d_version = EV_CURRENT;
-		d->d_type = ELF_T_BYTE;
-
-		if (sec == elf->symtab) {
-			size_t j;
-
-			sh.sh_info = first_global;
-			sh.sh_link = elf->strtab->idx;
-			sh.sh_entsize = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
-			d->d_type = ELF_T_SYM;
-			d->d_size = nsym * sh.sh_entsize;
-			d->d_buf = xzalloc(d->d_size);
-			for (j = 0; j < nsym; j++) {
-				struct symbol *sym = order[j];
-				GElf_Sym gs = { 0 };
-
-				gs.st_name = sym->type == STT_SECTION ? 0 : strtab_add(&str, sym->name);
-				gs.st_info = GELF_ST_INFO(sym->bind, sym->type);
-				gs.st_other = sym->other;
-				gs.st_value = sym->offset;
-				gs.st_size = sym->size;
-				gs.st_shndx = sym->sec ? sym->sec->idx : sym->shndx;
-				if (!gelf_update_sym(d, j, &gs)) {
-					ERROR("%s: %s", path, elf_errmsg(-1));
-					goto out;
-				}
-			}
-		} else if (is_rela_section(sec) && sec->link == elf->symtab) {
-			size_t j, n = 0;
-
-			sh.sh_info = sec->base ? sec->base->idx : 0;
-			sh.sh_entsize = gelf_fsize(e, ELF_T_RELA, 1, EV_CURRENT);
-			d->d_type = ELF_T_RELA;
-			d->d_buf = xzalloc(sec->nr_relocs * sh.sh_entsize + 1);
-			elf_sort_relocs(sec);
-			for (j = 0; j < sec->nr_relocs; j++) {
-				struct reloc *r = &sec->relocs[j];
-				GElf_Rela gr;
-
-				if (r->deleted)
-					continue;
-				if (!r->sym->idx && r->sym != elf->symbols[0]) {
-					ERROR("%s: section %s: relocation at 0x%llx references deleted symbol %s",
-					      path, sec->name, (unsigned long long)r->offset, r->sym->name);
-					goto out;
-				}
-				gr.r_offset = r->offset;
-				gr.r_addend = r->addend;
-				gr.r_info = elf->elfclass == ELFCLASS64 ?
-					GELF_R_INFO(r->sym->idx, r->type) :
-					ELF32_R_INFO(r->sym->idx, r->type);
-				d->d_size = (n + 1) * sh.sh_entsize;
-				if (!gelf_update_rela(d, n++, &gr)) {
-					ERROR("%s: %s", path, elf_errmsg(-1));
-					goto out;
-				}
-			}
-			d->d_size = n * sh.sh_entsize;
-		} else if (sec->sh.sh_type == SHT_GROUP) {
-			size_t j, n = sec->size / 4, m = 1;
-			uint32_t *w = xzalloc(sec->size + 4);
-
-			/* members are read-time indices == positions in elf->sections */
-			sh.sh_info = sec->group_sym ? sec->group_sym->idx : 0;
-			w[0] = elf_read_word(elf, sec->data, 4);
-			for (j = 1; j < n; j++) {
-				unsigned int old = elf_read_word(elf, sec->data + 4 * j, 4);
-				struct section *mem = find_section_by_index(elf, old);
-
-				if (mem && !mem->deleted)
-					w[m++] = mem->idx;
-			}
-			d->d_type = ELF_T_WORD;
-			d->d_buf = w;
-			d->d_size = m * 4;
-		} else {
-			if (sh.sh_flags & SHF_INFO_LINK || is_rela_section(sec)) {
-				if (sec->base)
-					sh.sh_info = sec->base->idx;
-			}
-			d->d_buf = sec->data;
-			d->d_size = sec->size;
-			if (sec->sh.sh_type == SHT_NOBITS)
-				d->d_buf = NULL;
-		}
-		sh.sh_size = d->d_size;
-		if (sec->sh.sh_type == SHT_NOBITS)
-			sh.sh_size = sec->size;
-		if (!gelf_update_shdr(scn, &sh)) {
-			ERROR("%s: %s", path, elf_errmsg(-1));
-			goto out;
-		}
-	}
-
-	/* 4. string tables last: their contents are complete now */
-	{
-		Elf_Scn *scn = elf_getscn(e, elf->shstrtab->idx);
-		GElf_Shdr sh;
-
-		strtab_add(&shstr, "");
-		d = elf_getdata(scn, NULL);
-		d->d_buf = shstr.buf;
-		d->d_size = shstr.size;
-		gelf_getshdr(scn, &sh);
-		sh.sh_size = shstr.size;
-		gelf_update_shdr(scn, &sh);
-
-		scn = elf_getscn(e, elf->strtab->idx);
-		d = elf_getdata(scn, NULL);
-		d->d_buf = str.buf;
-		d->d_size = str.size;
-		gelf_getshdr(scn, &sh);
-		sh.sh_size = str.size;
-		gelf_update_shdr(scn, &sh);
-	}
-
-	if (!gelf_update_ehdr(e, &eh)) {
+	if (!gelf_update_ehdr(w.e, &eh)) {
 		ERROR("%s: %s", path, elf_errmsg(-1));
 		goto out;
 	}
-	if (elf_update(e, ELF_C_WRITE) < 0) {
+	if (elf_update(w.e, ELF_C_WRITE) < 0) {
 		ERROR("%s: write: %s", path, elf_errmsg(-1));
 		goto out;
 	}
 	ret = 0;
 out:
-	if (e)
-		elf_end(e);
+	if (w.e)
+		elf_end(w.e);
 	close(fd);
-	free(order);
+	free(w.order);
 	if (ret)
 		unlink(path);
 	return ret;

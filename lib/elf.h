@@ -10,9 +10,11 @@
  * recomputed from the pointers.  Index numbers are therefore only valid
  * between a read and the next write.
  *
- * Lookups by name go through hash tables (several symbols may share a name,
- * so a name lookup walks a chain of equal names).  Lookups by offset use the
- * sorted per-section arrays (binary search).
+ * Lookups by name go through hash tables that grow with their entries
+ * (several symbols may share a name, so a name lookup walks a chain of equal
+ * names).  Lookups by offset, and walks over the relocations of an offset
+ * range (for_each_reloc_in), use the sorted per-section arrays (binary
+ * search).
  */
 #ifndef KLPB_ELF_H
 #define KLPB_ELF_H
@@ -83,7 +85,9 @@ struct section {
 	struct symbol *secsym;		/* STT_SECTION symbol of this section, if any */
 	struct symbol *group_sym;	/* SHT_GROUP: signature symbol (sh_info) */
 
-	struct reloc *relocs;		/* relocation sections: sorted by offset */
+	struct reloc *relocs;		/* relocation sections: sorted by offset when
+					   read; elf_add_reloc() appends, elf_write()
+					   and elf_sort_relocs() sort */
 	size_t nr_relocs, alloc_relocs;
 
 	struct symbol **syms;		/* symbols defined here, sorted by offset */
@@ -94,6 +98,8 @@ struct section {
 	struct section *clone;
 	int status;
 	bool include;
+	bool owner_known;		/* owner is section_owner()'s answer */
+	struct symbol *owner;
 
 	struct section *hash_next;
 };
@@ -111,10 +117,11 @@ struct elf {
 
 	struct section *symtab, *strtab, *shstrtab;
 
-	/* hash tables by name */
+	/* hash tables by name: buckets (powers of two) and entries */
 	struct section **sec_hash;
 	struct symbol **sym_hash;
-	size_t hash_size;
+	size_t sec_hash_size, nr_sec_hashed;
+	size_t sym_hash_size, nr_sym_hashed;
 };
 
 /* Reading, writing, freeing */
@@ -134,6 +141,18 @@ struct symbol *find_symbol_at(const struct section *sec, uint64_t offset);
 struct reloc *find_reloc(const struct section *sec, uint64_t offset);
 /* first relocation of sec with offset in [start, end) or NULL */
 struct reloc *find_reloc_range(const struct section *sec, uint64_t start, uint64_t end);
+/* first relocation of sec at or after offset, deleted ones included, or NULL */
+struct reloc *find_reloc_from(const struct section *sec, uint64_t offset);
+/*
+ * Each relocation of sec with offset in [start, end), deleted ones included,
+ * in offset order: a binary search for the first, then the array, instead of
+ * a pass over every relocation of the section.  The relocations must be
+ * sorted, as elf_read() and elf_sort_relocs() leave them.
+ */
+#define for_each_reloc_in(sec, r, start, end)					\
+	for ((r) = find_reloc_from((sec), (start));				\
+	     (r) && (r) < (sec)->rela->relocs + (sec)->rela->nr_relocs &&	\
+	     (r)->offset < (end); (r)++)
 
 /* Construction */
 struct section *elf_add_section(struct elf *elf, const char *name, unsigned int type,
