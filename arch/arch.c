@@ -1,31 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The architectures klp-build recognises.  arch_infos is the one table of
+ * what the driver and the tests need to know about each (they read it
+ * through create-diff-object --arch-info); the back-ends (arch/<name>.c)
+ * hold what create-diff-object and klp-convert need.
+ */
 #include <string.h>
 
 #include "arch.h"
 #include "util.h"
 
-/* Every supported architecture, one entry each. */
-static const struct arch *const arches[] = {
-	&arch_x86_64,
-	&arch_ppc64le,
+static const struct arch_info arch_infos[] = {
+	{
+		.name = "x86_64", .aliases = "amd64",
+		.kernel_arch = "x86_64", .srcarch = "x86",
+		.cross_compile = "x86_64-linux-gnu-", .boot_image = "arch/x86/boot/bzImage",
+		.diff_cflags = "", .backend = &arch_x86_64,
+	},
+	{
+		/*
+		 * vmlinux objects are -mcmodel=medium (data reached TOC-relative,
+		 * impossible from a module): both sides of the diff are compiled
+		 * the module way (-mcmodel=large -mno-save-toc-indirect,
+		 * arch/powerpc/Makefile) and with -mlongcall -mno-pltseq: every
+		 * call, to a static function of the file too, goes through a .toc
+		 * slot with r2 saved and restored, so a local call that became
+		 * global needs no stub and no nop (DESIGN.md "ppc64le").
+		 */
+		.name = "ppc64le", .aliases = "ppc64el",
+		.kernel_arch = "powerpc", .srcarch = "powerpc",
+		.cross_compile = "powerpc64le-linux-gnu-", .boot_image = "vmlinux",
+		.diff_cflags = "-mcmodel=large -mno-save-toc-indirect -mlongcall -mno-pltseq",
+		.backend = &arch_ppc64le,
+	},
+	{
+		.name = "s390x", .aliases = "",
+		.kernel_arch = "s390", .srcarch = "s390",
+		.cross_compile = "s390x-linux-gnu-", .boot_image = "arch/s390/boot/bzImage",
+		.diff_cflags = "", .no_backend = "no s390x back-end yet (issue 11)",
+	},
+	{
+		.name = "arm64", .aliases = "aarch64",
+		.kernel_arch = "arm64", .srcarch = "arm64",
+		.cross_compile = "aarch64-linux-gnu-", .boot_image = "arch/arm64/boot/Image",
+		.diff_cflags = "", .no_backend = "no arm64 back-end yet (issue 10)",
+	},
+	{
+		.name = "arm", .aliases = "armhf armv7l",
+		.kernel_arch = "arm", .srcarch = "arm",
+		.cross_compile = "arm-linux-gnueabihf-", .boot_image = "arch/arm/boot/zImage",
+		.diff_cflags = "", .no_backend = "no 32-bit arm back-end yet (issue 12)",
+	},
 };
 
 const struct arch *arch_find(unsigned int machine)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(arches); i++)
-		if (arches[i]->machine == machine)
-			return arches[i];
+	for (i = 0; i < ARRAY_SIZE(arch_infos); i++)
+		if (arch_infos[i].backend && arch_infos[i].backend->machine == machine)
+			return arch_infos[i].backend;
 	return NULL;
 }
 
-const struct arch *arch_find_by_name(const char *name)
+/* is name one of the space-separated words of list? */
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+const struct arch_info *arch_info_find(const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(arches); i++)
-		if (!strcmp(arches[i]->name, name))
-			return arches[i];
+	if (!*name)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(arch_infos); i++)
+		if (!strcmp(arch_infos[i].name, name) || in_list(arch_infos[i].aliases, name))
+			return &arch_infos[i];
 	return NULL;
+}
+
+const struct arch_info *arch_info_at(unsigned int i)
+{
+	return i < ARRAY_SIZE(arch_infos) ? &arch_infos[i] : NULL;
 }

@@ -144,8 +144,33 @@ struct arch {
 	unsigned int nr_special;
 };
 
+/*
+ * What klp-build knows of each architecture it recognises, back-end or not:
+ * the one place the driver and the tests read it from (create-diff-object
+ * --arch-info).
+ */
+struct arch_info {
+	const char *name;		/* klp-build's -a name */
+	const char *aliases;		/* other accepted names, uname -m's among them */
+	const char *kernel_arch;	/* kbuild's ARCH= */
+	const char *srcarch;		/* arch/<srcarch>/ in the kernel tree */
+	const char *cross_compile;	/* Debian's cross toolchain prefix */
+	const char *boot_image;		/* the image a test boots, in the build dir */
+	/*
+	 * Flags added to both sides of the diff (before -c): the diff pair is
+	 * then compiled unlike the kernel's own objects, and create-diff-object
+	 * gets those as --built-orig/--built-patched (DESIGN.md "The kernel's
+	 * own objects").
+	 */
+	const char *diff_cflags;
+	const struct arch *backend;	/* NULL: recognised, not supported yet */
+	const char *no_backend;		/* why, when backend is NULL */
+};
+
 const struct arch *arch_find(unsigned int machine);
-const struct arch *arch_find_by_name(const char *name);
+/* by -a name or alias; NULL if unknown */
+const struct arch_info *arch_info_find(const char *name);
+const struct arch_info *arch_info_at(unsigned int i);	/* NULL past the end */
 
 extern const struct arch arch_x86_64;
 extern const struct arch arch_ppc64le;

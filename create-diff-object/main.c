@@ -37,6 +37,9 @@ static void usage(FILE *f)
 "                   PATCHED were compiled with other flags, these decide what the\n"
 "                   kernel must replace and the names it knows (the same files as\n"
 "                   ORIG and PATCHED, or none: ORIG is what the kernel contains)\n"
+"  --arch-info ARCH print what klp-build knows of ARCH (a -a name, an alias or\n"
+"                   uname -m's name) as key=value lines, and exit; \"list\":\n"
+"                   one line per architecture (name, back-end yes/no)\n"
 "  -v, --verbose    explain decisions\n"
 "  -h, --help       this text\n"
 "      --version    print the version\n"
@@ -45,6 +48,34 @@ static void usage(FILE *f)
 "1 error, 2 usage.  Standard output lists included functions, one per line:\n"
 "\"changed|new|copied OBJFILE FUNCTION\" (copied: carried without replacing\n"
 "a kernel function: no ftrace site, or not in the kernel's build of the object).\n");
+}
+
+/* --arch-info: the driver's and the tests' one source of arch knowledge */
+static int print_arch_info(const char *name)
+{
+	const struct arch_info *ai;
+	unsigned int i;
+
+	if (!strcmp(name, "list")) {
+		for (i = 0; (ai = arch_info_at(i)); i++)
+			printf("%s %s\n", ai->name, ai->backend ? "yes" : "no");
+		return 0;
+	}
+	ai = arch_info_find(name);
+	if (!ai) {
+		char known[256] = "";
+
+		for (i = 0; (ai = arch_info_at(i)); i++)
+			snprintf(known + strlen(known), sizeof(known) - strlen(known), " %s", ai->name);
+		ERROR("unknown architecture '%s' (known:%s)", name, known);
+		return EXIT_USAGE;
+	}
+	printf("name=%s\nkernel_arch=%s\nsrcarch=%s\ncross_compile=%s\nboot_image=%s\n"
+	       "diff_cflags=%s\nbackend=%s\n", ai->name, ai->kernel_arch, ai->srcarch,
+	       ai->cross_compile, ai->boot_image, ai->diff_cflags, ai->backend ? "yes" : "no");
+	if (!ai->backend)
+		printf("no_backend=%s\n", ai->no_backend);
+	return 0;
 }
 
 static void print_functions(const struct cdo *cdo)
@@ -70,6 +101,7 @@ int main(int argc, char **argv)
 		{ "sizes", required_argument, NULL, 'Z' },
 		{ "built-orig", required_argument, NULL, 'B' },
 		{ "built-patched", required_argument, NULL, 'P' },
+		{ "arch-info", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -89,6 +121,7 @@ int main(int argc, char **argv)
 		case 'Z': sizes = optarg; break;
 		case 'B': built_orig = optarg; break;
 		case 'P': built_patched = optarg; break;
+		case 'A': return print_arch_info(optarg);
 		case 'v': klpb_verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("create-diff-object %s\n", KLPB_VERSION); return 0;

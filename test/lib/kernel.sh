@@ -8,20 +8,27 @@
 KLPB_KVER=${KLPB_KVER:-6.1}
 KLPB_ARCH=${KLPB_ARCH:-x86_64}
 KLPB_CACHE=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}
-# The one per-architecture table of the tests: kernel ARCH, cross prefix and
-# boot image; the guest's static busybox, QEMU binary and machine, console,
-# and boot lines known to be benign (test/lib/qemu.sh). ppc64le's busybox is
-# Debian's busybox-static:ppc64el, unpacked by scripts/setup.sh.
+KLPB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# kbuild's ARCH, the cross prefix and the boot image come from the project's
+# one arch table (arch/arch.c), through the built create-diff-object.
+_klpb_arch_info=$("$KLPB_REPO/create-diff-object/create-diff-object" --arch-info "$KLPB_ARCH" 2>&1) ||
+	{ echo "kernel.sh: $KLPB_ARCH: $_klpb_arch_info (build the tools first: make)" >&2; return 1; }
+KLPB_KARCH=$(sed -n 's/^kernel_arch=//p' <<<"$_klpb_arch_info")
+KLPB_IMAGE=$(sed -n 's/^boot_image=//p' <<<"$_klpb_arch_info")
+KLPB_CROSS=$(sed -n 's/^cross_compile=//p' <<<"$_klpb_arch_info")
+[[ $KLPB_ARCH != "$(uname -m)" ]] || KLPB_CROSS=''
+# The tests' own per-architecture table: the guest's static busybox, QEMU
+# binary and machine, console, and boot lines known to be benign
+# (test/lib/qemu.sh). ppc64le's busybox is Debian's busybox-static:ppc64el,
+# unpacked by scripts/setup.sh.
 case $KLPB_ARCH in
 x86_64)
-	KLPB_KARCH=x86_64 KLPB_CROSS='' KLPB_IMAGE=arch/x86/boot/bzImage
 	KLPB_BUSYBOX=${KLPB_BUSYBOX:-/bin/busybox}
 	KLPB_QEMU=${KLPB_QEMU:-qemu-system-x86_64}
 	KLPB_QEMU_MACHINE=()
 	KLPB_CONSOLE=ttyS0
 	KLPB_DMESG_BENIGN='' ;;
 ppc64le)
-	KLPB_KARCH=powerpc KLPB_CROSS=powerpc64le-linux-gnu- KLPB_IMAGE=vmlinux
 	KLPB_BUSYBOX=${KLPB_BUSYBOX:-$KLPB_CACHE/busybox/ppc64el/bin/busybox}
 	KLPB_QEMU=${KLPB_QEMU:-qemu-system-ppc64}
 	KLPB_QEMU_MACHINE=(-M "pseries,x-vof=on" -cpu POWER9)
@@ -39,7 +46,6 @@ KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-$KLPB_KVER
 KLPB_TEST_DIR=$KLPB_CACHE/test/$KLPB_ARCH-$KLPB_KVER
 KLPB_TEST_BUILD=$KLPB_TEST_DIR/build
 KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/$KLPB_ARCH-$KLPB_KVER.config}
-KLPB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KLPB_DRIVER=$KLPB_REPO/klp-build/klp-build
 
 # kernel_extract: extract the Debian tarball once into $KLPB_TEST_SRC
