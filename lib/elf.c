@@ -206,7 +206,8 @@ static void sec_add_sym(struct section *sec, struct symbol *sym)
 
 static void sec_sort_syms(struct section *sec)
 {
-	qsort(sec->syms, sec->nr_syms, sizeof(*sec->syms), cmp_sym_offset);
+	if (sec->nr_syms > 1)
+		qsort(sec->syms, sec->nr_syms, sizeof(*sec->syms), cmp_sym_offset);
 }
 
 /*
@@ -295,7 +296,8 @@ static int cmp_reloc(const void *a, const void *b)
 
 void elf_sort_relocs(struct section *rsec)
 {
-	qsort(rsec->relocs, rsec->nr_relocs, sizeof(*rsec->relocs), cmp_reloc);
+	if (rsec->nr_relocs > 1)
+		qsort(rsec->relocs, rsec->nr_relocs, sizeof(*rsec->relocs), cmp_reloc);
 }
 
 static size_t reloc_lower_bound(const struct section *rsec, uint64_t offset)
