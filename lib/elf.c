@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf.h"
 #include "util.h"
 
 #define HASH_MIN 1024
+#define ADDEND_MAX ((int64_t)1 << 62)
 
 /* ---- hash tables ---------------------------------------------------- */
 
@@ -386,12 +388,32 @@ static struct symbol *new_symbol(struct elf *elf)
 	return sym;
 }
 
-static int read_sections(struct elf *elf, Elf *e)
+/*
+ * Reading validates everything later passes rely on, so that a corrupt or
+ * truncated object is refused here with the file (and section or symbol)
+ * named, never read out of bounds or trusted for an allocation size:
+ * contents inside the file, names inside their string tables, table entry
+ * sizes, symbol and relocation indices, and in relocatable objects the
+ * offsets of symbols and relocations inside their sections.  (In linked
+ * files, vmlinux, symbol values and relocation offsets are addresses.)
+ */
+static int read_sections(struct elf *elf, Elf *e, size_t file_size)
 {
 	size_t shnum, shstrndx, i;
 
 	if (elf_getshdrnum(e, &shnum) || elf_getshdrstrndx(e, &shstrndx)) {
 		ERROR("%s: %s", elf->path, elf_errmsg(-1));
+		return -1;
+	}
+	/* every section header is in the file: bounds all counts below */
+	if (!shnum || gelf_fsize(e, ELF_T_SHDR, shnum, EV_CURRENT) > file_size) {
+		ERROR("%s: bad section header count %zu (file of %zu bytes)", elf->path,
+		      shnum, file_size);
+		return -1;
+	}
+	if (shstrndx >= shnum) {
+		ERROR("%s: section name table index %zu out of range (%zu sections)",
+		      elf->path, shstrndx, shnum);
 		return -1;
 	}
 	hash_init(elf, shnum);
@@ -406,10 +428,22 @@ static int read_sections(struct elf *elf, Elf *e)
 			ERROR("%s: section %zu: %s", elf->path, i, elf_errmsg(-1));
 			return -1;
 		}
-		name = elf_strptr(e, shstrndx, sec->sh.sh_name);
-		sec->name = xstrdup(i ? name : "");
+		name = i ? elf_strptr(e, shstrndx, sec->sh.sh_name) : "";
+		if (!name) {
+			ERROR("%s: section %zu: name offset %u outside the section name table",
+			      elf->path, i, (unsigned)sec->sh.sh_name);
+			return -1;
+		}
+		sec->name = xstrdup(name);
 		sec->size = sec->sh.sh_size;
 		if (sec->sh.sh_type != SHT_NOBITS && sec->size && i) {
+			if (sec->sh.sh_offset > file_size ||
+			    sec->sh.sh_size > file_size - sec->sh.sh_offset) {
+				ERROR("%s: section %s: contents (offset 0x%llx, %llu bytes) outside the file (%zu bytes)",
+				      elf->path, sec->name, (unsigned long long)sec->sh.sh_offset,
+				      (unsigned long long)sec->sh.sh_size, file_size);
+				return -1;
+			}
 			/*
 			 * Raw file bytes: symbol and relocation tables are
 			 * decoded through gelf below, everything else stays in
@@ -424,10 +458,27 @@ static int read_sections(struct elf *elf, Elf *e)
 			sec->data = xzalloc(sec->size);
 			memcpy(sec->data, d->d_buf, sec->size);
 		}
+		if (i && (sec->sh.sh_flags & SHF_STRINGS) && sec->data &&
+		    sec->data[sec->size - 1]) {
+			ERROR("%s: section %s: string section does not end with a NUL",
+			      elf->path, sec->name);
+			return -1;
+		}
+		if (sec->sh.sh_type == SHT_GROUP && (sec->size < 4 || sec->size % 4 || !sec->data)) {
+			ERROR("%s: section %s: group section of %zu bytes (a flag word and 4-byte members expected)",
+			      elf->path, sec->name, sec->size);
+			return -1;
+		}
 		if (i)
 			hash_add_sec(elf, sec);
-		if (sec->sh.sh_type == SHT_SYMTAB)
+		if (sec->sh.sh_type == SHT_SYMTAB) {
+			if (elf->symtab) {
+				ERROR("%s: sections %s and %s: more than one symbol table",
+				      elf->path, elf->symtab->name, sec->name);
+				return -1;
+			}
 			elf->symtab = sec;
+		}
 		if (i == shstrndx)
 			elf->shstrtab = sec;
 	}
@@ -438,14 +489,45 @@ static int read_sections(struct elf *elf, Elf *e)
 	return 0;
 }
 
+/* sh_entsize of a table of ELF_T_SYM / ELF_T_RELA entries, and its size */
+static int check_table(struct elf *elf, Elf *e, struct section *sec, Elf_Type type)
+{
+	size_t es = gelf_fsize(e, type, 1, EV_CURRENT);
+
+	if (sec->sh.sh_entsize != es || sec->size % es) {
+		ERROR("%s: section %s: entry size %llu and size %zu do not fit %zu-byte entries",
+		      elf->path, sec->name, (unsigned long long)sec->sh.sh_entsize, sec->size, es);
+		return -1;
+	}
+	if (sec->sh.sh_type == SHT_NOBITS) {
+		ERROR("%s: section %s: table without contents (SHT_NOBITS)", elf->path, sec->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int read_symbols(struct elf *elf, Elf *e)
 {
 	Elf_Scn *scn = elf_getscn(e, elf->symtab->idx);
-	Elf_Data *d = elf_getdata(scn, NULL), *xd = NULL;
-	size_t n = elf->symtab->sh.sh_size / elf->symtab->sh.sh_entsize, i;
+	Elf_Data *d, *xd = NULL;
+	size_t n, i;
 	struct section *s;
+	bool is_rel = elf->ehdr.e_type == ET_REL;
 
+	if (check_table(elf, e, elf->symtab, ELF_T_SYM))
+		return -1;
+	n = elf->symtab->size / elf->symtab->sh.sh_entsize;
 	elf->strtab = find_section_by_index(elf, elf->symtab->sh.sh_link);
+	if (!elf->strtab || elf->strtab->sh.sh_type != SHT_STRTAB || !n) {
+		ERROR("%s: section %s: %s", elf->path, elf->symtab->name,
+		      n ? "its sh_link is no string table" : "no symbols, not even the null symbol");
+		return -1;
+	}
+	d = elf_getdata(scn, NULL);
+	if (!d) {
+		ERROR("%s: section %s: %s", elf->path, elf->symtab->name, elf_errmsg(-1));
+		return -1;
+	}
 	/* SHT_SYMTAB_SHNDX for objects with more than 65279 sections */
 	for (i = 1; i < elf->nr_sections; i++) {
 		s = elf->sections[i];
@@ -458,20 +540,44 @@ static int read_symbols(struct elf *elf, Elf *e)
 		GElf_Sym gs;
 		Elf32_Word xidx = 0;
 		unsigned int shndx;
+		const char *name;
 
 		if (!gelf_getsymshndx(d, xd, i, &gs, &xidx)) {
 			ERROR("%s: symbol %zu: %s", elf->path, i, elf_errmsg(-1));
 			return -1;
 		}
-		sym->name = xstrdup(elf_strptr(e, elf->symtab->sh.sh_link, gs.st_name));
+		name = elf_strptr(e, elf->symtab->sh.sh_link, gs.st_name);
+		if (!name) {
+			ERROR("%s: symbol %zu: name offset %u outside %s", elf->path, i,
+			      (unsigned)gs.st_name, elf->strtab->name);
+			return -1;
+		}
+		sym->name = xstrdup(name);
 		sym->type = GELF_ST_TYPE(gs.st_info);
 		sym->bind = GELF_ST_BIND(gs.st_info);
 		sym->other = gs.st_other;
 		sym->offset = gs.st_value;
 		sym->size = gs.st_size;
+		if (gs.st_shndx == SHN_XINDEX && !xd) {
+			ERROR("%s: symbol %s: extended section index without SHT_SYMTAB_SHNDX",
+			      elf->path, sym->name);
+			return -1;
+		}
 		shndx = gs.st_shndx == SHN_XINDEX ? xidx : gs.st_shndx;
-		if (shndx != SHN_UNDEF && shndx < SHN_LORESERVE && shndx < elf->nr_sections) {
+		if (shndx != SHN_UNDEF && (shndx < SHN_LORESERVE || gs.st_shndx == SHN_XINDEX)) {
+			if (shndx >= elf->nr_sections) {
+				ERROR("%s: symbol %s: section index %u out of range (%zu sections)",
+				      elf->path, sym->name, shndx, elf->nr_sections);
+				return -1;
+			}
 			sym->sec = elf->sections[shndx];
+			if (is_rel && (sym->offset > sym->sec->size ||
+				    sym->size > sym->sec->size - sym->offset)) {
+				ERROR("%s: symbol %s: offset 0x%llx and size %llu outside section %s (%zu bytes)",
+				      elf->path, sym->name, (unsigned long long)sym->offset,
+				      (unsigned long long)sym->size, sym->sec->name, sym->sec->size);
+				return -1;
+			}
 			sec_add_sym(sym->sec, sym);
 			if (sym->type == STT_SECTION) {
 				sym->sec->secsym = sym;
@@ -491,6 +597,7 @@ static int read_symbols(struct elf *elf, Elf *e)
 
 static int read_relocs(struct elf *elf, Elf *e)
 {
+	bool is_rel = elf->ehdr.e_type == ET_REL;
 	size_t i, j;
 
 	for (i = 1; i < elf->nr_sections; i++) {
@@ -507,23 +614,37 @@ static int read_relocs(struct elf *elf, Elf *e)
 		}
 		if (sec->sh.sh_type != SHT_RELA)
 			continue;
-		if (sec->sh.sh_info >= elf->nr_sections) {
-			ERROR_SEC(sec, "bad sh_info %u", (unsigned)sec->sh.sh_info);
+		if (sec->sh.sh_info >= elf->nr_sections ||
+		    (is_rel && (!sec->sh.sh_info || sec->sh.sh_info == i))) {
+			ERROR_SEC(sec, "bad sh_info %u: no section to relocate",
+				  (unsigned)sec->sh.sh_info);
 			return -1;
 		}
 		sec->base = elf->sections[sec->sh.sh_info];
+		if (is_rel && sec->base->rela) {
+			ERROR_SEC(sec, "section %s already has relocation section %s",
+				  sec->base->name, sec->base->rela->name);
+			return -1;
+		}
 		sec->base->rela = sec;
 		if (sec->sh.sh_link != elf->symtab->idx)
 			continue;	/* not ours to decode */
+		if (check_table(elf, e, sec, ELF_T_RELA))
+			return -1;
 
 		Elf_Data *d = elf_getdata(elf_getscn(e, i), NULL);
 		size_t n = sec->sh.sh_size / sec->sh.sh_entsize;
 
+		if (!d) {
+			ERROR_SEC(sec, "%s", elf_errmsg(-1));
+			return -1;
+		}
 		sec->relocs = xzalloc(n * sizeof(*sec->relocs));
 		sec->nr_relocs = sec->alloc_relocs = n;
 		for (j = 0; j < n; j++) {
 			GElf_Rela r;
 			struct reloc *rel = &sec->relocs[j];
+			unsigned long long symidx;
 
 			if (!gelf_getrela(d, j, &r)) {
 				ERROR_SEC(sec, "reloc %zu: %s", j, elf_errmsg(-1));
@@ -534,13 +655,32 @@ static int read_relocs(struct elf *elf, Elf *e)
 			rel->addend = r.r_addend;
 			if (elf->elfclass == ELFCLASS64) {
 				rel->type = GELF_R_TYPE(r.r_info);
-				rel->sym = find_symbol_by_index(elf, GELF_R_SYM(r.r_info));
+				symidx = GELF_R_SYM(r.r_info);
 			} else {
 				rel->type = ELF32_R_TYPE(r.r_info);
-				rel->sym = find_symbol_by_index(elf, ELF32_R_SYM(r.r_info));
+				symidx = ELF32_R_SYM(r.r_info);
 			}
+			rel->sym = symidx < elf->nr_symbols ? elf->symbols[symidx] : NULL;
 			if (!rel->sym) {
-				ERROR_SEC(sec, "reloc %zu: bad symbol index", j);
+				ERROR_SEC(sec, "reloc %zu: symbol index %llu out of range (%zu symbols)",
+					  j, symidx, elf->nr_symbols);
+				return -1;
+			}
+			if (is_rel && (sec->base->sh.sh_type == SHT_NOBITS ||
+				       rel->offset >= sec->base->size)) {
+				ERROR_SEC(sec, "reloc %zu: offset 0x%llx outside section %s (%zu bytes)",
+					  j, (unsigned long long)rel->offset, sec->base->name,
+					  sec->base->size);
+				return -1;
+			}
+			/*
+			 * An offset into the target or a small constant; the
+			 * bound leaves room for the arithmetic of later passes
+			 * (section offsets, instruction biases) without overflow.
+			 */
+			if (is_rel && (rel->addend > ADDEND_MAX || rel->addend < -ADDEND_MAX)) {
+				ERROR_SEC(sec, "reloc %zu at offset 0x%llx: addend %lld out of range",
+					  j, (unsigned long long)rel->offset, (long long)rel->addend);
 				return -1;
 			}
 		}
@@ -552,18 +692,22 @@ static int read_relocs(struct elf *elf, Elf *e)
 struct elf *elf_read(const char *path)
 {
 	struct elf *elf;
+	struct stat st;
 	Elf *e;
 	int fd;
 
 	elf_version(EV_CURRENT);
 	fd = open(path, O_RDONLY);
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st)) {
 		ERROR("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!e || elf_kind(e) != ELF_K_ELF) {
 		ERROR("%s: not an ELF file", path);
+		elf_end(e);
 		close(fd);
 		return NULL;
 	}
@@ -575,8 +719,14 @@ struct elf *elf_read(const char *path)
 	}
 	elf->elfclass = gelf_getclass(e);
 	elf->big_endian = elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+	if ((elf->elfclass != ELFCLASS32 && elf->elfclass != ELFCLASS64) ||
+	    (elf->ehdr.e_ident[EI_DATA] != ELFDATA2LSB && !elf->big_endian)) {
+		ERROR("%s: unknown ELF class %d or byte order %d", path, elf->elfclass,
+		      elf->ehdr.e_ident[EI_DATA]);
+		goto err;
+	}
 
-	if (read_sections(elf, e) || read_symbols(elf, e) || read_relocs(elf, e))
+	if (read_sections(elf, e, st.st_size) || read_symbols(elf, e) || read_relocs(elf, e))
 		goto err;
 	elf_end(e);
 	close(fd);
