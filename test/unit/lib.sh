@@ -146,6 +146,35 @@ cdo() {
 	cdo_raw "$@" --objfile "$OBJFILE" --symvers "$SYMVERS" "$ORIG" "$PATCHED" "$OUT"
 }
 
+# cdo_corrupt [--orig] OP... : run create-diff-object (as cdo does) on a copy
+# of PATCHED (of ORIG with --orig) changed by test/unit/elfmut OP..., in
+# $C/corrupt.o: how the unit cases reproduce what fuzzing found, without
+# committing a corrupted binary.
+cdo_corrupt() {
+	local side=patched
+	[ "$1" = --orig ] && { side=orig; shift; }
+	if [ $side = orig ]; then cp "$ORIG" "$C/corrupt.o"; else cp "$PATCHED" "$C/corrupt.o"; fi
+	if ! "$UNIT_DIR/elfmut" "$C/corrupt.o" "$@" 2>>"$C/diag"; then
+		fail "test/unit/elfmut $* failed"
+		return 0
+	fi
+	rm -f "$OUT"
+	if [ $side = orig ]; then
+		cdo_raw --objfile "$OBJFILE" --symvers "$SYMVERS" "$C/corrupt.o" "$PATCHED" "$OUT"
+	else
+		cdo_raw --objfile "$OBJFILE" --symvers "$SYMVERS" "$ORIG" "$C/corrupt.o" "$OUT"
+	fi
+}
+
+# expect_corrupt_refused WORD... : the last cdo_corrupt run failed cleanly (exit
+# 1, nothing written) with an error naming the corrupted file and every WORD
+expect_corrupt_refused() {
+	expect_rc 1
+	expect_no_out
+	expect_stderr_mentions "create-diff-object: error: $C/corrupt.o: " "$@"
+	return 0
+}
+
 # --- common expectations ----------------------------------------------------
 
 expect_rc() {
