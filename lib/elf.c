@@ -458,6 +458,13 @@ static int read_sections(struct elf *elf, Elf *e, size_t file_size)
 			sec->data = xzalloc(sec->size);
 			memcpy(sec->data, d->d_buf, sec->size);
 		}
+		if (i && sec->sh.sh_type != SHT_NOBITS && sec->sh.sh_entsize &&
+		    sec->size % sec->sh.sh_entsize) {
+			ERROR("%s: section %s: size %zu is not a multiple of its entry size %llu",
+			      elf->path, sec->name, sec->size,
+			      (unsigned long long)sec->sh.sh_entsize);
+			return -1;
+		}
 		if (i && (sec->sh.sh_flags & SHF_STRINGS) && sec->data &&
 		    sec->data[sec->size - 1]) {
 			ERROR("%s: section %s: string section does not end with a NUL",
