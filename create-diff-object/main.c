@@ -158,6 +158,13 @@ int main(int argc, char **argv)
 		ERROR("%s: unsupported machine %u", cdo.orig->path, cdo.orig->ehdr.e_machine);
 		return EXIT_ERROR;
 	}
+	if (cdo.orig->elfclass != cdo.arch->elfclass || cdo.patched->elfclass != cdo.arch->elfclass ||
+	    cdo.orig->big_endian != cdo.patched->big_endian) {
+		ERROR("%s, %s: ELF class or byte order does not match (%s objects are %d-bit)",
+		      cdo.orig->path, cdo.patched->path, cdo.arch->name,
+		      cdo.arch->elfclass == ELFCLASS64 ? 64 : 32);
+		return EXIT_ERROR;
+	}
 	if (symvers && !(cdo.symvers = symvers_read(symvers)))
 		return EXIT_ERROR;
 	if (sizes && !(cdo.sizes = elf_read(sizes)))

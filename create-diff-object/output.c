@@ -238,6 +238,10 @@ static int64_t copy_toc_slot(struct cdo *cdo, struct section *toc, uint64_t off,
 	bool saved;
 	int ret;
 
+	if (!toc->data) {	/* (its size would then not be bounded by the file) */
+		ERROR_SEC(toc, "address table without contents (SHT_NOBITS)");
+		return -1;
+	}
 	if (!cdo->toc) {
 		cdo->toc = elf_add_section(cdo->out, toc->name, toc->sh.sh_type,
 					   toc->sh.sh_flags & ~SHF_GROUP, 0, a, NULL, 0);
@@ -254,7 +258,7 @@ static int64_t copy_toc_slot(struct cdo *cdo, struct section *toc, uint64_t off,
 	idx = start / a * 2 + call;
 	if (cdo->toc_map[idx] >= 0)
 		return cdo->toc_map[idx] + (int64_t)(off - start);
-	new_off = elf_section_append(cdo->toc, toc->data ? toc->data + start : NULL, a, a);
+	new_off = elf_section_append(cdo->toc, toc->data + start, a, a);
 	cdo->toc_map[idx] = (int64_t)new_off;
 	saved = cdo->address_slot;	/* slots are copied recursively */
 	cdo->address_slot = !call;

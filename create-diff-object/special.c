@@ -80,13 +80,20 @@ int special_entry_size(const struct cdo *cdo, const struct section *sec,
 		return fixed;
 	if (pointer_words)
 		return pointer_words * elf_addr_size(sec->elf);
-	if (size_name && !sizes_lookup(cdo, size_name, &size))
-		return size;
-	if (sec->sh.sh_entsize)
-		return sec->sh.sh_entsize;
-	ERROR_SEC(sec, "entry size unknown (struct %s): pass --sizes klpb-sizes.o "
-		  "compiled against this kernel", size_name ? size_name : "?");
-	return -1;
+	if (!size_name || sizes_lookup(cdo, size_name, &size))
+		size = sec->sh.sh_entsize;
+	if (!size) {
+		ERROR_SEC(sec, "entry size unknown (struct %s): pass --sizes klpb-sizes.o "
+			  "compiled against this kernel", size_name ? size_name : "?");
+		return -1;
+	}
+	/* read from a file: an entry is a few words */
+	if (size > 4096) {
+		ERROR_SEC(sec, "entry size %llu (from %s) out of range", (unsigned long long)size,
+			  size == sec->sh.sh_entsize ? "sh_entsize" : "--sizes");
+		return -1;
+	}
+	return size;
 }
 
 /* The included function an entry belongs to: first reloc into included code. */
@@ -256,6 +263,10 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 	int es, ces = 0, ret = 0;
 	uint64_t n, i, kept = 0;
 
+	if (sec->size && !sec->data) {
+		ERROR_SEC(sec, "special section without contents (SHT_NOBITS)");
+		return -1;
+	}
 	es = special_entry_size(cdo, sec, ss->size_name, ss->size, ss->pointer_words);
 	if (es <= 0)
 		return -1;
@@ -268,6 +279,10 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 		comp = find_section(cdo->patched, ss->companion);
 		if (!comp) {
 			ERROR_SEC(sec, "companion section %s missing", ss->companion);
+			return -1;
+		}
+		if (comp->size && !comp->data) {
+			ERROR_SEC(comp, "special section without contents (SHT_NOBITS)");
 			return -1;
 		}
 		ces = special_entry_size(cdo, comp, ss->companion_size_name,

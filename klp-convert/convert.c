@@ -160,7 +160,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		      rec->type, rec->name);
 		return -1;
 	}
-	if (rec->place + size > rec->sec->size || !rec->sec->data) {
+	if (!rec->sec->data || rec->place > rec->sec->size ||
+	    size > rec->sec->size - rec->place) {
 		ERROR("%s: %s+0x%llx: relocation place outside the section (symbol %s)",
 		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name);
 		return -1;
@@ -259,6 +260,11 @@ static int check_objects(struct elf *elf, const struct records *recs)
 
 		if (sec->deleted || !(sec->sh.sh_flags & SHF_RELA_LIVEPATCH))
 			continue;
+		if (!str_starts(sec->name, ".klp.rela.")) {
+			ERROR_SEC(sec, "flag SHF_RELA_LIVEPATCH without the name .klp.rela.<object>.<section>");
+			ret = -1;
+			continue;
+		}
 		obj = sec->name + strlen(".klp.rela.");
 		len = strcspn(obj, ".");
 		if (len == 7 && !strncmp(obj, "vmlinux", 7))
