@@ -175,6 +175,52 @@ expect_corrupt_refused() {
 	return 0
 }
 
+# --- klp-convert on a diff object ---------------------------------------------
+# klp-convert reads records, not kernels, as far as these cases go: the
+# "kernel build" is a directory whose vmlinux is ORIG linked with ld -r (so
+# its symbols, STT_FILE block "orig.c", resolve the records of a diff object
+# made with --objfile orig.o).
+
+# kc_kernel_build : $C/kbuild with vmlinux and orig.o; prints the directory
+kc_kernel_build() {
+	mkdir -p "$C/kbuild"
+	ld -r -o "$C/kbuild/vmlinux" "$ORIG" && cp "$ORIG" "$C/kbuild/orig.o" ||
+		fail "cannot make the stand-in kernel build $C/kbuild"
+	echo "$C/kbuild"
+}
+
+# kc_raw ARGS... : run klp-convert ($KC) with exactly ARGS; sets RC,
+# $C/stdout, $C/stderr like cdo_raw
+kc_raw() {
+	timeout "${KLPB_UNIT_TIMEOUT:-60}" "$KC" "$@" >"$C/stdout" 2>"$C/stderr" </dev/null
+	RC=$?
+	echo "$RC" >"$C/rc"
+	printf '%q ' "$KC" "$@" >"$C/cmdline"
+	[ "$RC" = 124 ] && fail "klp-convert timed out after ${KLPB_UNIT_TIMEOUT:-60}s"
+	[ "$RC" -ge 128 ] && fail "klp-convert killed by signal $((RC - 128)) (crash)"
+	return 0
+}
+
+# kc_corrupt OP... : klp-convert --kernel-build $C/kbuild on a copy of OUT
+# changed by test/unit/elfmut OP..., in $C/corrupt.ko
+kc_corrupt() {
+	cp "$OUT" "$C/corrupt.ko"
+	if ! "$UNIT_DIR/elfmut" "$C/corrupt.ko" "$@" 2>>"$C/diag"; then
+		fail "test/unit/elfmut $* failed"
+		return 0
+	fi
+	rm -f "$C/converted.ko"
+	kc_raw --kernel-build "$C/kbuild" "$C/corrupt.ko" "$C/converted.ko"
+}
+
+# expect_kc_refused WORD... : the last kc_corrupt run failed cleanly
+expect_kc_refused() {
+	expect_rc 1
+	[ -e "$C/converted.ko" ] && fail "expected no output of klp-convert"
+	expect_stderr_mentions "klp-convert: error: $C/corrupt.ko: " "$@"
+	return 0
+}
+
 # --- common expectations ----------------------------------------------------
 
 expect_rc() {
