@@ -5,7 +5,8 @@ DESTDIR    ?=
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 WARNINGS   := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -iquote lib -iquote arch -iquote kmod-template -DKLPB_VERSION='"$(VERSION)"'
+TOOL_FLAGS := $(WARNINGS) -std=gnu11 -iquote lib -iquote arch -iquote kmod-template -DKLPB_VERSION='"$(VERSION)"'
+ALL_CFLAGS := $(CFLAGS) $(TOOL_FLAGS)
 LDLIBS     := -lelf
 
 LIB_SRCS   := $(wildcard lib/*.c) $(wildcard arch/*.c)
@@ -20,7 +21,8 @@ TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-c
 
 all: $(TOOLS)
 
-.PHONY: bench bench-scale all setup check check-unit check-integration check-convert demo install clean shellcheck
+.PHONY: bench bench-scale all setup check check-unit check-integration check-convert demo install clean shellcheck \
+	asan fuzz-build check-asan check-fuzz fuzz
 
 %.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -33,6 +35,30 @@ create-diff-object/create-diff-object: $(CDO_OBJS) lib/libklpb.a
 
 klp-convert/klp-convert: $(KC_OBJS) lib/libklpb.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Other builds of the same sources, each in its own directory (the normal
+# build above is not touched): build/asan/ with ASan+UBSan (make check-asan),
+# build/fuzz/ the same instrumented for AFL++ (make fuzz, check-fuzz).
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+AFL_CC     ?= afl-clang-fast
+
+# $(call variant,DIR,CC,CFLAGS)
+define variant
+$(1)/%.o: %.c $$(HEADERS)
+	@mkdir -p $$(@D)
+	$(2) $(3) $$(TOOL_FLAGS) -c -o $$@ $$<
+$(1)/lib/libklpb.a: $$(addprefix $(1)/,$$(LIB_OBJS))
+	$$(AR) rcs $$@ $$^
+$(1)/create-diff-object/create-diff-object: $$(addprefix $(1)/,$$(CDO_OBJS)) $(1)/lib/libklpb.a
+	$(2) $(3) -o $$@ $$^ $$(LDLIBS)
+$(1)/klp-convert/klp-convert: $$(addprefix $(1)/,$$(KC_OBJS)) $(1)/lib/libklpb.a
+	$(2) $(3) -o $$@ $$^ $$(LDLIBS)
+endef
+$(eval $(call variant,build/asan,$(CC),$(SAN_CFLAGS)))
+$(eval $(call variant,build/fuzz,$(AFL_CC),$(SAN_CFLAGS)))
+
+asan: $(addprefix build/asan/,$(TOOLS))
+fuzz-build: $(addprefix build/fuzz/,$(TOOLS))
 
 # Install the packages the tools and tests need (Debian; run as root).
 setup:
@@ -48,7 +74,24 @@ check-integration: all
 check-convert: all
 	bash klp-convert/tests/run.sh
 
-check: check-unit check-integration check-convert
+# The unit suite on the ASan+UBSan build; a sanitizer report aborts the tool
+# (signal: the case fails), leaks are not checked (the tools exit right away).
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=1 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+check-asan: asan
+	$(SAN_ENV) CDO=$(CURDIR)/build/asan/create-diff-object/create-diff-object \
+		KC=$(CURDIR)/build/asan/klp-convert/klp-convert bash test/unit/run
+
+# Fuzzing (AFL++, one worker): FUZZ_TIME seconds per target.  check-fuzz is
+# the short run of make check; see test/fuzz/README.md.
+FUZZ_TIME  ?= 300
+check-fuzz: fuzz-build
+	bash test/fuzz/run -t 30
+
+fuzz: fuzz-build
+	bash test/fuzz/run -t $(FUZZ_TIME)
+
+check: check-unit check-asan check-fuzz check-integration check-convert
 
 bench: all
 	bash bench/warm-patch
@@ -62,7 +105,7 @@ demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale .ci/run
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/fuzz/run test/unit/run test/unit/lib.sh test/lib/bats-common.bash bench/warm-patch bench/scale .ci/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/klp-build \
@@ -77,3 +120,4 @@ install: all
 
 clean:
 	rm -f $(LIB_OBJS) $(CDO_OBJS) $(KC_OBJS) lib/libklpb.a $(TOOLS)
+	rm -rf build/asan build/fuzz

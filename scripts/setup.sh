@@ -11,6 +11,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	gcc-powerpc64le-linux-gnu qemu-system-ppc
 	bats shellcheck
+	afl++ clang
 )
 # Extra packages can be asked for: KLPB_SETUP_EXTRA="gcc-powerpc64le-linux-gnu ..."
 read -r -a extra <<<"${KLPB_SETUP_EXTRA:-}"

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Compiler flags of the unit fixtures; sourced by test/unit/run and
 # test/fuzz/run.
+# shellcheck disable=SC2034 # used by the scripts that source it
 
 # Kernel-like flags (x86_64): one section per function/object, fentry +
 # __mcount_loc, kernel code model, no red zone, no unwind tables.

@@ -184,8 +184,9 @@ expect_corrupt_refused() {
 # kc_kernel_build : $C/kbuild with vmlinux and orig.o; prints the directory
 kc_kernel_build() {
 	mkdir -p "$C/kbuild"
-	ld -r -o "$C/kbuild/vmlinux" "$ORIG" && cp "$ORIG" "$C/kbuild/orig.o" ||
+	if ! ld -r -o "$C/kbuild/vmlinux" "$ORIG" || ! cp "$ORIG" "$C/kbuild/orig.o"; then
 		fail "cannot make the stand-in kernel build $C/kbuild"
+	fi
 	echo "$C/kbuild"
 }
 
