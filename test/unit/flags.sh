@@ -10,11 +10,17 @@ FIXTURE_CFLAGS=(-O2 -c -ffunction-sections -fdata-sections -fno-common -fno-PIE
 	-pg -mfentry -mrecord-mcount -fno-strict-aliasing -nostdinc
 	-fno-stack-protector -fcf-protection=none -fno-builtin -w)
 
-# ppc64le cases (a fixture file 'arch' saying ppc64le): the flags klp-build
-# gives ppc64le diff objects (module code model, every call through a .toc
-# slot), -mprofile-kernel ftrace calls, -Os as the kernel builds.
+# ppc64le cases (a fixture file 'arch' saying ppc64le): as the kernel
+# builds vmlinux objects (PPC64LE_KERNEL_CFLAGS: -Os, medium code model,
+# -mprofile-kernel ftrace calls), and with the flags klp-build adds to both
+# sides of the diff on top (PPC64LE_CFLAGS: module code model, every call
+# through a .toc slot), read from the project's arch table.
 PPC64LE_CC=${PPC64LE_CC:-powerpc64le-linux-gnu-gcc}
-PPC64LE_CFLAGS=(-Os -c -ffunction-sections -fdata-sections -fno-common -fno-PIE
-	-mlittle-endian -m64 -mabi=elfv2 -msoft-float -mcmodel=large -mno-save-toc-indirect
-	-mlongcall -mno-pltseq -pg -mprofile-kernel -fno-asynchronous-unwind-tables
-	-nostdinc -fno-stack-protector -fno-builtin -w)
+PPC64LE_KERNEL_CFLAGS=(-Os -c -ffunction-sections -fdata-sections -fno-common -fno-PIE
+	-mlittle-endian -m64 -mabi=elfv2 -msoft-float -mcmodel=medium -pg -mprofile-kernel
+	-fno-asynchronous-unwind-tables -nostdinc -fno-stack-protector -fno-builtin -w)
+_klpb_cdo=${CDO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/create-diff-object/create-diff-object}
+read -r -a _klpb_ppc_diff <<<"$("$_klpb_cdo" --arch-info ppc64le 2>/dev/null | sed -n 's/^diff_cflags=//p')"
+[ "${#_klpb_ppc_diff[@]}" -gt 0 ] ||
+	echo "flags.sh: no ppc64le diff_cflags from $_klpb_cdo --arch-info (tools not built?)" >&2
+PPC64LE_CFLAGS=("${PPC64LE_KERNEL_CFLAGS[@]}" "${_klpb_ppc_diff[@]}")
