@@ -17,7 +17,7 @@ comment_patch() {
 	for f in "$@"; do
 		cp "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new"
 		echo "/* klp-build test: comment only */" >>"$BATS_TEST_TMPDIR/new"
-		diff -u --label "a/$f" --label "b/$f" "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new" >>"$out" || true
+		unified_diff "$f" "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new" >>"$out"
 	done
 }
 
@@ -190,7 +190,7 @@ comment_patch() {
 	assert_output_has "arch/x86/kernel/head_64.S: changes to assembly files are not supported"
 	cp "$KLPB_TEST_SRC/fs/proc/Makefile" "$BATS_TEST_TMPDIR/new"
 	echo "# comment" >>"$BATS_TEST_TMPDIR/new"
-	diff -u --label a/fs/proc/Makefile --label b/fs/proc/Makefile "$KLPB_TEST_SRC/fs/proc/Makefile" "$BATS_TEST_TMPDIR/new" >"$p" || true
+	unified_diff fs/proc/Makefile "$KLPB_TEST_SRC/fs/proc/Makefile" "$BATS_TEST_TMPDIR/new" >"$p"
 	klpb t_mk "$p"
 	[ "$status" -ne 0 ]
 	assert_output_has "fs/proc/Makefile: changes to build files are not supported"
