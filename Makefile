@@ -44,9 +44,10 @@ check-unit: all
 check-integration: all
 	bats --print-output-on-failure test/integration
 
-# klp-convert against the cached test kernel (built by check-integration)
+# klp-convert against the x86_64 6.1 test kernel (cached by check-integration,
+# else built once), including the boot under QEMU
 check-convert: all
-	bash klp-convert/tests/run.sh
+	bash klp-convert/tests/run.sh --boot
 
 check: check-unit check-integration check-convert
 
@@ -58,7 +59,8 @@ demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch .ci/run
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch .ci/run \
+		klp-convert/tests/run.sh test/unit/run test/unit/lib.sh test/integration/*.bash
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/klp-build \
