@@ -172,14 +172,47 @@ teardown() {
 	assert_no_ko
 }
 
-@test "refused: a source tree configured in place (would be modified by kbuild)" {
+# fake_tree DIR: a minimal "kernel source tree" whose make prints the config
+# it was given (BUILD/.config) and fails
+fake_tree() {
+	mkdir -p "$1/kernel"
+	printf '%%:\n\t@echo "fake kbuild $@: $$(cat $(O)/.config)"; exit 1\n' >"$1/Makefile"
+}
+
+@test "refused: a source tree configured in place (would be modified by kbuild), before anything is created" {
 	local fake=$BATS_TEST_TMPDIR/fake
-	mkdir -p "$fake/kernel"
-	touch "$fake/Makefile"
+	fake_tree "$fake"
 	cp "$KLPB_TEST_CFG" "$fake/.config"
+	# without -c: SRC/.config is not a default config, the tree is refused
 	run "$KLPB_DRIVER" -s "$fake" -b "$BATS_TEST_TMPDIR/build" -o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
 	[ "$status" -ne 0 ]
 	assert_output_has "configured/built in place (.config exists)"
+	[[ ! -e $BATS_TEST_TMPDIR/build ]]
+	# with -c: refused the same way
+	run "$KLPB_DRIVER" -s "$fake" -c "$KLPB_TEST_CFG" -b "$BATS_TEST_TMPDIR/build" -o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "configured/built in place (.config exists)"
+	[[ ! -e $BATS_TEST_TMPDIR/build ]]
+	assert_no_ko
+}
+
+@test "config: defaults to BUILD/.config (as --help says); without one, -c is asked for" {
+	local fake=$BATS_TEST_TMPDIR/fake b=$BATS_TEST_TMPDIR/build
+	fake_tree "$fake"
+	run "$KLPB_DRIVER" --help
+	assert_output_has "kernel config (default: BUILD/.config"
+	run "$KLPB_DRIVER" -s "$fake" -b "$b" -o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "no kernel config: give -c FILE"
+	mkdir -p "$b"
+	echo CONFIG_KLPB_FROM_BUILD_DIR=y >"$b/.config"
+	run "$KLPB_DRIVER" -s "$fake" -b "$b" -o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "fake kbuild olddefconfig: CONFIG_KLPB_FROM_BUILD_DIR=y"
+	assert_output_has "build of the original kernel failed"
 	assert_no_ko
 }
 
