@@ -70,9 +70,10 @@ check-unit: all
 check-integration: all
 	bats --print-output-on-failure test/integration
 
-# klp-convert against the cached test kernel (built by check-integration)
+# klp-convert against the x86_64 6.1 test kernel (cached by check-integration,
+# else built once), including the boot under QEMU
 check-convert: all
-	bash klp-convert/tests/run.sh
+	bash klp-convert/tests/run.sh --boot
 
 # The unit suite on the ASan+UBSan build; a sanitizer report aborts the tool
 # (signal: the case fails), leaks are not checked (the tools exit right away).
@@ -105,7 +106,8 @@ demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/fuzz/run test/unit/run test/unit/lib.sh test/lib/bats-common.bash bench/warm-patch bench/scale .ci/run
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale .ci/run \
+		klp-convert/tests/run.sh test/fuzz/run test/unit/run test/unit/lib.sh test/unit/flags.sh test/integration/*.bash
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/klp-build \

@@ -15,10 +15,10 @@ lp_one() {
 	[ "$status" -eq 0 ]
 	[ "$(tree_fingerprint)" = "$before" ]
 	lifecycle "$name" 'cat /proc/cmdline'
-	[[ $(guest_after before) != *klpb_one_function* ]]
+	assert_guest_lacks before klpb_one_function
 	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_one_function" ]]
-	[[ $(guest_after disabled) != *klpb_one_function* ]]
-	[[ $(guest_after removed) != *klpb_one_function* ]]
+	assert_guest_lacks disabled klpb_one_function
+	assert_guest_lacks removed klpb_one_function
 }
 
 # lp_new_function NAME: a new function (klpb_version_suffix) called from a
@@ -49,5 +49,5 @@ lp_warn() {
 	d=$(qemu_dmesg "$QEMU_LOG")
 	[[ $(grep -c 'klpb_warn_in_patched_code' <<<"$d") == 1 ]]
 	grep -E 'WARNING: CPU: [0-9]+ PID: [0-9]+ at fs/proc/cmdline.c:[0-9]+ cmdline_proc_show' <<<"$d"
-	! grep -E 'invalid opcode|Oops|BUG:|general protection|[Kk]ernel panic|Unrecoverable' <<<"$d"
+	refute_grep 'invalid opcode|Oops|BUG:|general protection|[Kk]ernel panic|Unrecoverable' "$d"
 }

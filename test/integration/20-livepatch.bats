@@ -49,7 +49,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	lifecycle t_two 'cat /proc/cmdline'
 	[[ $(guest_after after) == *console=ttyS0*" klpb_second_patch" ]]
-	[[ $(guest_after disabled) != *klpb_* ]]
+	assert_guest_lacks disabled klpb_
 }
 
 @test "--no-replace keeps earlier patches; the default replaces them" {

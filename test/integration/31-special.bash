@@ -56,7 +56,7 @@ sc_jump_ex_alt() {
 	x86_64) arch_secs=(.altinstructions .altinstr_replacement) ;;
 	ppc64le)
 		arch_secs=(__spec_barrier_fixup)
-		! readelf -SW "$ko" | grep -qF ' __barrier_nospec_fixup ' ;;
+		assert_no_section "$ko" __barrier_nospec_fixup ;;
 	esac
 	for sec in __jump_table __ex_table "${arch_secs[@]}"; do
 		assert_section "$ko" "$sec"
@@ -251,11 +251,15 @@ sc_smp_locks() {
 		grep -qF ' .parainstructions '; then
 		want+=(.parainstructions)
 	fi
+	local targets other
 	for sec in "${want[@]}"; do
 		assert_section "$ko" "$sec"
-		# every entry is relocated against the module's own text
-		readelf -rW "$ko" | awk -v s=".rela$sec" '/^Relocation section/ { on = index($0, "'\''" s "'\''") > 0; next } on && $1 ~ /^[0-9a-f]+$/ { print $5 }' |
-			grep -qv '^\.text\|^cmdline_proc_show' && { echo "$sec entry not against patched text" >&2; return 1; }
+		# there are entries, and every one is relocated against the
+		# module's own text
+		targets=$(readelf -rW "$ko" | awk -v s=".rela$sec" '/^Relocation section/ { on = index($0, "'\''" s "'\''") > 0; next } on && $1 ~ /^[0-9a-f]+$/ { print $5 }')
+		[[ -n $targets ]] || { echo "$sec: no relocated entries in $ko" >&2; return 1; }
+		other=$(grep -vE '^(\.text|cmdline_proc_show)' <<<"$targets" || true)
+		[[ -z $other ]] || { printf '%s entries not against patched text:\n%s\n' "$sec" "$other" >&2; return 1; }
 	done
 	echo "checked: ${want[*]}"
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
@@ -310,6 +314,7 @@ GUEST
 	first=$(guest_after first-ino) last=$(guest_after last-ino) refill=$(guest_after refills)
 	echo "first=$first last=$last refill='$refill'"
 	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $first =~ ^[0-9]+$ && $last =~ ^[0-9]+$ ]]
 	# the new static counts from 1; the original static continued (a fresh one
 	# would hand out next=1024, below the numbers already used)
 	[[ $refill =~ ^klpb:\ get_next_ino\ refill\ 1\ next=([0-9]+)$ ]]

@@ -54,8 +54,8 @@ GUEST
 	grep -qx CONFIG_UNWINDER_ORC=y "$c"
 	grep -qx CONFIG_LIVEPATCH=y "$c"
 	# objtool is delayed: per-object files have no ORC, vmlinux has
-	! readelf -SW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | grep -q orc_unwind
-	readelf -SW "$KLPB_TEST_BUILD/vmlinux" | grep -q orc_unwind_ip
+	assert_no_section "$KLPB_TEST_BUILD/fs/proc/cmdline.o" .orc_unwind .orc_unwind_ip
+	assert_section "$KLPB_TEST_BUILD/vmlinux" .orc_unwind_ip
 }
 
 @test "6.12 smoke: samples/livepatch/livepatch-sample.c" { smoke_sample; }
@@ -65,11 +65,11 @@ GUEST
 	echo "$output"
 	[ "$status" -eq 0 ]
 	lifecycle t_one 'cat /proc/cmdline'
-	[[ $(guest_after before) != *klpb_one_function* ]]
+	assert_guest_lacks before klpb_one_function
 	[[ $(guest_after after) == *console=ttyS0*" klpb_one_function" ]]
 	[[ $(guest_after replace) == 1 ]]
-	[[ $(guest_after disabled) != *klpb_one_function* ]]
-	[[ $(guest_after removed) != *klpb_one_function* ]]
+	assert_guest_lacks disabled klpb_one_function
+	assert_guest_lacks removed klpb_one_function
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 

@@ -72,9 +72,62 @@ assert_no_ko() {
 	fi
 }
 
+# Assertions that fail loudly.  Never write "! cmd" or "! a | b" in a test:
+# bash's errexit ignores a negated command, so such a line cannot fail the
+# test (it only counts when it happens to be the last line).  Use these.
+
+# elf_sections ELF: readelf -SW of ELF; fails (and says so) when readelf
+# cannot read it, so that an absent section is never "found absent" in an
+# empty listing
+elf_sections() {
+	local out rc=0
+	out=$(readelf -SW "$1" 2>&1) || rc=$?
+	if [[ $rc -ne 0 || $out != *"Section Headers:"* ]]; then
+		printf 'readelf -SW %s failed (exit %s):\n%s\n' "$1" "$rc" "$out" >&2
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
 # assert_section ELF NAME: ELF has a section called exactly NAME
 assert_section() {
-	readelf -SW "$1" | grep -qF " $2 " || { echo "no section $2 in $1" >&2; return 1; }
+	local secs
+	secs=$(elf_sections "$1") || return 1
+	[[ $secs == *" $2 "* ]] || { echo "no section $2 in $1" >&2; return 1; }
+}
+
+# assert_no_section ELF NAME...: ELF (readable) has none of the sections NAME
+assert_no_section() {
+	local elf=$1 secs n
+	shift
+	secs=$(elf_sections "$elf") || return 1
+	for n in "$@"; do
+		[[ $secs != *" $n "* ]] || { echo "unexpected section $n in $elf" >&2; return 1; }
+	done
+}
+
+# refute_grep ERE TEXT: no line of TEXT matches the extended regex ERE.
+# TEXT must not be empty: the output of a command that did not run matches
+# nothing, which would prove nothing.
+refute_grep() {
+	local hits rc=0
+	[[ -n $1 ]] || { echo "refute_grep: empty pattern" >&2; return 1; }
+	[[ -n $2 ]] || { echo "refute_grep: empty text to search for /$1/" >&2; return 1; }
+	hits=$(grep -E -- "$1" <<<"$2") || rc=$?
+	case $rc in
+	0) printf 'expected no line matching /%s/, found:\n%s\n' "$1" "$hits" >&2; return 1 ;;
+	1) return 0 ;;
+	*) echo "refute_grep: grep failed on /$1/ (exit $rc)" >&2; return 1 ;;
+	esac
+}
+
+# unified_diff PATH ORIG NEW: print a -p1 patch of PATH (a/PATH, b/PATH)
+# turning ORIG into NEW; fails unless diff says they differ (exit 1: not a
+# missing file, exit 2, nor identical files, an empty patch)
+unified_diff() {
+	local rc=0
+	diff -u --label "a/$1" --label "b/$1" "$2" "$3" || rc=$?
+	[[ $rc -eq 1 ]] || { echo "unified_diff $1: diff exit $rc, expected 1 (files differ)" >&2; return 1; }
 }
 
 # klp_syms KO OBJ: the names of KO's livepatch symbols of object OBJ
@@ -107,9 +160,18 @@ assert_output_has() {
 	fi
 }
 
-# guest_line MARK: the line after "KLPB: MARK" in the guest output
+# guest_after MARK: the line after "KLPB: MARK" in the guest output
 guest_after() {
 	qemu_guest_out "$QEMU_LOG" | awk -v m="KLPB: $1" '$0 == m { getline; print; exit }'
+}
+
+# assert_guest_lacks MARK TEXT: the guest printed a line after "KLPB: MARK"
+# and it does not contain TEXT (a missing line would lack TEXT trivially)
+assert_guest_lacks() {
+	local line
+	line=$(guest_after "$1")
+	[[ -n $line ]] || { echo "guest printed nothing after KLPB: $1" >&2; return 1; }
+	[[ $line != *"$2"* ]] || { printf 'after KLPB: %s: "%s" contains "%s"\n' "$1" "$line" "$2" >&2; return 1; }
 }
 
 # smoke_sample: the kernel's own samples/livepatch/livepatch-sample.c, built

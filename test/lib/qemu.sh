@@ -10,6 +10,7 @@
 #                                           sets QEMU_LOG; fails if no end marker
 #   qemu_dmesg LOG          the guest's dmesg (taken after the test script)
 #   qemu_dmesg_clean LOG    fail (and show it) if dmesg has WARNING/BUG/Oops/Call Trace
+#                           or LOG holds no guest dmesg
 #   qemu_guest_out LOG      the test script's output (between markers)
 #
 # Guest helpers available to SCRIPT (sourced from /klpb-guest.sh):
@@ -123,6 +124,9 @@ qemu_guest_out() { sed -n '/^KLPB-TEST-BEGIN/,/^KLPB-TEST-EXIT/p' "$1"; }
 
 qemu_dmesg_clean() {
 	local bad
+	# no dmesg at all (guest did not finish, wrong log) is not a clean one
+	grep -q '^KLPB-DMESG-END' "$1" 2>/dev/null ||
+		{ echo "qemu_dmesg_clean: no guest dmesg in ${1:-(no log)}" >&2; return 1; }
 	bad=$(qemu_dmesg "$1" | { if [[ -n $KLPB_DMESG_BENIGN ]]; then grep -vF -- "$KLPB_DMESG_BENIGN"; else cat; fi; } |
 		grep -E '\bWARNING\b|\bBUG\b|Oops|Call Trace|general protection|[Kk]ernel panic' || true)
 	if [[ -n $bad ]]; then

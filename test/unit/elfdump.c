@@ -12,8 +12,10 @@
  *   check    symtab_order=ok|bad ...
  *
  * "ref" resolves a relocation to a name: the symbol's own name, or for a
- * section symbol the FUNC/OBJECT symbol covering (addend [+4 for PC-relative
- * types]) in that section, else "[section]+offset".
+ * section symbol the FUNC/OBJECT symbol covering (addend [+ the distance to
+ * the end of the instruction for x86_64 PC-relative types]) in that section,
+ * else "[section]+offset".  Relocation type names are those of the object's
+ * machine (x86_64 or ppc64); other types print as R_<number>.
  * Pointer fields of .klp.funcs/.klp.relocs records (struct klpb_func /
  * struct klpb_reloc, docs/DESIGN.md) are resolved through the relocations
  * against those sections: strings are read at symbol value + addend.
@@ -150,31 +152,59 @@ static const char *bind_name(unsigned b)
 	return buf;
 }
 
+/* not in every elf.h */
+#ifndef R_PPC64_REL24_NOTOC
+#define R_PPC64_REL24_NOTOC 116
+#endif
+#ifndef R_PPC64_ENTRY
+#define R_PPC64_ENTRY 118
+#endif
+
+/* e_machine of the object: relocation type names and PC-relative rules differ */
+static GElf_Half machine;
+
+#define RT(n) case n: return #n
 static const char *rtype_name(unsigned t)
 {
 	static char buf[8][24];
 	static int n;
 	char *b = buf[n++ & 7];
-	switch (t) {
-	case 0: return "R_X86_64_NONE";
-	case 1: return "R_X86_64_64";
-	case 2: return "R_X86_64_PC32";
-	case 3: return "R_X86_64_GOT32";
-	case 4: return "R_X86_64_PLT32";
-	case 9: return "R_X86_64_GOTPCREL";
-	case 10: return "R_X86_64_32";
-	case 11: return "R_X86_64_32S";
-	case 24: return "R_X86_64_PC64";
-	case 41: return "R_X86_64_GOTPCRELX";
-	case 42: return "R_X86_64_REX_GOTPCRELX";
-	}
+	if (machine == EM_X86_64)
+		switch (t) {
+		RT(R_X86_64_NONE); RT(R_X86_64_64); RT(R_X86_64_PC32); RT(R_X86_64_GOT32);
+		RT(R_X86_64_PLT32); RT(R_X86_64_GOTPCREL); RT(R_X86_64_32); RT(R_X86_64_32S);
+		RT(R_X86_64_PC64); RT(R_X86_64_GOTPCRELX); RT(R_X86_64_REX_GOTPCRELX);
+		}
+	if (machine == EM_PPC64)
+		switch (t) {
+		RT(R_PPC64_NONE); RT(R_PPC64_ADDR32); RT(R_PPC64_ADDR24); RT(R_PPC64_ADDR16);
+		RT(R_PPC64_ADDR16_LO); RT(R_PPC64_ADDR16_HI); RT(R_PPC64_ADDR16_HA);
+		RT(R_PPC64_ADDR14); RT(R_PPC64_REL24); RT(R_PPC64_REL14); RT(R_PPC64_REL32);
+		RT(R_PPC64_ADDR64); RT(R_PPC64_ADDR16_HIGHER); RT(R_PPC64_ADDR16_HIGHERA);
+		RT(R_PPC64_ADDR16_HIGHEST); RT(R_PPC64_ADDR16_HIGHESTA); RT(R_PPC64_REL64);
+		RT(R_PPC64_TOC16); RT(R_PPC64_TOC16_LO); RT(R_PPC64_TOC16_HI); RT(R_PPC64_TOC16_HA);
+		RT(R_PPC64_TOC); RT(R_PPC64_ADDR16_DS); RT(R_PPC64_ADDR16_LO_DS);
+		RT(R_PPC64_TOC16_DS); RT(R_PPC64_TOC16_LO_DS); RT(R_PPC64_REL24_NOTOC);
+		RT(R_PPC64_ENTRY);
+		RT(R_PPC64_REL16); RT(R_PPC64_REL16_LO);
+		RT(R_PPC64_REL16_HI); RT(R_PPC64_REL16_HA);
+		}
 	snprintf(b, 24, "R_%u", t);
 	return b;
 }
+#undef RT
 
+/*
+ * An x86_64 PC-relative field in code is relative to the end of its
+ * instruction (the addend is -4 minus any immediate after it).  A ppc64
+ * PC-relative relocation designates S + A itself, like an absolute one.
+ */
 static int pcrel(unsigned t)
 {
-	return t == 2 || t == 4 || t == 24 || t == 9 || t == 41 || t == 42;
+	if (machine != EM_X86_64)
+		return 0;
+	return t == R_X86_64_PC32 || t == R_X86_64_PLT32 || t == R_X86_64_PC64 ||
+	       t == R_X86_64_GOTPCREL || t == R_X86_64_GOTPCRELX || t == R_X86_64_REX_GOTPCRELX;
 }
 
 /* name of the FUNC/OBJECT symbol of section shndx covering off, or NULL */
@@ -579,6 +609,7 @@ int main(int argc, char **argv)
 		die("not an ELF file");
 	if (!gelf_getehdr(elf, &eh))
 		die("gelf_getehdr");
+	machine = eh.e_machine;
 	printf("elf type=%s machine=%u class=%d\n", eh.e_type == ET_REL ? "REL" : "OTHER",
 	       eh.e_machine, gelf_getclass(elf));
 	if (elf_getshdrnum(elf, &nsecs) || elf_getshdrstrndx(elf, &shstrndx))
@@ -626,7 +657,9 @@ int main(int argc, char **argv)
 		       nsyms, firstglobal);
 	}
 
-	load_insns(argv[1]);
+	/* instruction ends matter for x86 PC-relative fields only (pcrel) */
+	if (machine == EM_X86_64)
+		load_insns(argv[1]);
 	for (i = 1; i < nsecs; i++) {
 		printf("section name=");
 		put_escaped(secs[i].name, 4096);
