@@ -8,6 +8,7 @@
 static const struct arch *const arches[] = {
 	&arch_x86_64,
 	&arch_ppc64le,
+	&arch_s390x,
 };
 
 const struct arch *arch_find(unsigned int machine)

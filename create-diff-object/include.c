@@ -66,13 +66,28 @@ static const char *text_family(const char *name)
 /*
  * A livepatch redirects a function at its ftrace call, which the compiler
  * puts within the first instructions (after ENDBR or the ppc64 global entry):
- * within arch->ftrace_window bytes of the symbol.
+ * within arch->ftrace_window bytes of the symbol.  Without a call to look
+ * for (s390 -mnop-mcount: a nop without relocation), the compiler's
+ * __mcount_loc entry for that place says it.
  */
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
-	const struct section *rsec = func->sec->rela;
+	const struct section *rsec = func->sec->rela, *mcount;
 	size_t i;
 
+	if (!cdo->arch->fentry_name) {
+		mcount = find_section(func->sec->elf, "__mcount_loc");
+		rsec = mcount ? mcount->rela : NULL;
+		for (i = 0; rsec && i < rsec->nr_relocs; i++) {
+			struct target t;
+
+			resolve_target(cdo, &rsec->relocs[i], &t);
+			if (t.kind == T_SYMBOL && t.sym == func && t.addend >= 0 &&
+			    (uint64_t)t.addend < cdo->arch->ftrace_window)
+				return true;
+		}
+		return false;
+	}
 	for (i = 0; rsec && i < rsec->nr_relocs; i++) {
 		const struct reloc *r = &rsec->relocs[i];
 
@@ -175,6 +190,9 @@ int include_changes(struct cdo *cdo)
 		if (p->type == STT_FUNC) {
 			if (cold_parent(p))
 				continue;	/* copied along with its parent */
+			/* a COMDAT thunk new to this object: copied with its users */
+			if (p->status == NEW && (p->sec->sh.sh_flags & SHF_GROUP))
+				continue;
 			if (p->status == CHANGED && p->twin && p->twin->sec &&
 			    strcmp(text_family(secname), text_family(p->twin->sec->name))) {
 				ERROR_SYM(p, "changed function moved from section %s to %s: the "
