@@ -45,6 +45,8 @@ static GElf_Sym *syms;
 static const char **symnames;
 static size_t nsyms;
 static int errors;
+static unsigned machine;	/* e_machine: relocation names and biases */
+static int big_endian;		/* record fields are in target byte order */
 
 static void die(const char *msg)
 {
@@ -150,11 +152,40 @@ static const char *bind_name(unsigned b)
 	return buf;
 }
 
+/* s390x: the types its diff objects use */
+static const char *s390_rtype_name(unsigned t)
+{
+	switch (t) {
+	case 4: return "R_390_32";
+	case 5: return "R_390_PC32";
+	case 19: return "R_390_PC32DBL";
+	case 20: return "R_390_PLT32DBL";
+	case 22: return "R_390_64";
+	case 23: return "R_390_PC64";
+	case 26: return "R_390_GOTENT";
+	}
+	return NULL;
+}
+
+/* s390x: code relocations of an immediate 2 bytes into its instruction,
+ * relative to the instruction's start (the addend carries the 2) */
+static int s390_insn_field(unsigned t)
+{
+	return t == 17 || t == 18 || t == 19 || t == 20 || t == 26;
+}
+
 static const char *rtype_name(unsigned t)
 {
 	static char buf[8][24];
 	static int n;
 	char *b = buf[n++ & 7];
+	if (machine == EM_S390) {
+		const char *s = s390_rtype_name(t);
+		if (s)
+			return s;
+		snprintf(b, 24, "R_%u", t);
+		return b;
+	}
 	switch (t) {
 	case 0: return "R_X86_64_NONE";
 	case 1: return "R_X86_64_64";
@@ -174,6 +205,8 @@ static const char *rtype_name(unsigned t)
 
 static int pcrel(unsigned t)
 {
+	if (machine == EM_S390)
+		return 0;	/* see resolve() */
 	return t == 2 || t == 4 || t == 24 || t == 9 || t == 41 || t == 42;
 }
 
@@ -303,6 +336,10 @@ static const char *resolve(size_t shndx, int64_t base, unsigned type, int incode
 {
 	int k;
 	const char *n;
+	if (machine == EM_S390 && incode && s390_insn_field(type)) {
+		*offp = base - 2;
+		return covering_sym(shndx, base - 2);
+	}
 	if (pcrel(type) && incode && cur_delta) {
 		*offp = base + cur_delta;
 		return covering_sym(shndx, base + cur_delta);
@@ -370,7 +407,8 @@ static void print_ref(size_t symidx, unsigned type, int64_t addend)
 		}
 	}
 	put_escaped(symnames[symidx], 4096);
-	if (addend != 0 && !(pcrel(type) && cur_incode && addend == -4))
+	if (addend != 0 && !(pcrel(type) && cur_incode && addend == -4) &&
+	    !(machine == EM_S390 && cur_incode && s390_insn_field(type) && addend == 2))
 		printf("%+" PRId64, addend);
 }
 
@@ -437,7 +475,7 @@ static uint64_t read_u64(struct sec *s, uint64_t off)
 	uint64_t v = 0;
 	if (s->data && s->data->d_buf && off + 8 <= s->data->d_size)
 		memcpy(&v, (char *)s->data->d_buf + off, 8);
-	return v;
+	return big_endian ? __builtin_bswap64(v) : v;
 }
 
 static uint32_t read_u32(struct sec *s, uint64_t off)
@@ -445,7 +483,7 @@ static uint32_t read_u32(struct sec *s, uint64_t off)
 	uint32_t v = 0;
 	if (s->data && s->data->d_buf && off + 4 <= s->data->d_size)
 		memcpy(&v, (char *)s->data->d_buf + off, 4);
-	return v;
+	return big_endian ? __builtin_bswap32(v) : v;
 }
 
 /* print a pointer field as a string (key=...), record the reloc type into types */
@@ -579,6 +617,8 @@ int main(int argc, char **argv)
 		die("not an ELF file");
 	if (!gelf_getehdr(elf, &eh))
 		die("gelf_getehdr");
+	machine = eh.e_machine;
+	big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	printf("elf type=%s machine=%u class=%d\n", eh.e_type == ET_REL ? "REL" : "OTHER",
 	       eh.e_machine, gelf_getclass(elf));
 	if (elf_getshdrnum(elf, &nsecs) || elf_getshdrstrndx(elf, &shstrndx))
