@@ -329,9 +329,14 @@ hc_kpatch_ignore_section() {
 hc_syscalls() {
 	# the entry wrappers (with an ftrace site) are what gets patched: on
 	# x86_64 those of KLP_SYSCALL_DEFINEn, elsewhere the kernel's own (the
-	# body, inlined into __do_sys_*, is patched through its caller)
-	local e=__x64_sys_
-	[[ $KLPB_ARCH == x86_64 ]] || e=sys_
+	# body, inlined into __do_sys_*, is patched through its caller): s390's
+	# syscall wrappers are __s390x_sys_*, ppc64le has plain sys_*
+	local e
+	case $KLPB_ARCH in
+	x86_64) e=__x64_sys_ ;;
+	s390x) e=__s390x_sys_ ;;
+	*) e=sys_ ;;
+	esac
 	klpb t_sys "$PATCHDIR/33-syscalls-newuname-getppid.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
