@@ -163,9 +163,11 @@ static bool s390_immediate_load(const unsigned char *buf, size_t size, size_t po
 
 /*
  * A call (brasl; indirect calls go through brasl to an expoline thunk, or
- * basr) in [start, end) of sec.  Instruction boundaries are not known from
- * an arbitrary start, so every halfword is looked at: a false match only
- * makes the caller keep a difference as a real change.
+ * basr) in [start, end) of sec.  The bounds are relocation places or an
+ * immediate load: a brasl whose field is end itself (end - 2) is the call
+ * the range leads to, not one in between.  Instruction boundaries are not
+ * known from an arbitrary start, so every halfword is looked at: a false
+ * match only makes the caller keep a difference as a real change.
  */
 static bool s390_call_between(const struct section *sec, uint64_t start, uint64_t end)
 {
@@ -176,7 +178,9 @@ static bool s390_call_between(const struct section *sec, uint64_t start, uint64_
 	for (k = start & ~(uint64_t)1; k < end && k + 2 <= sec->size; k += 2) {
 		const unsigned char *p = sec->data + k;
 
-		if ((p[0] == S390_RIL_C0 && (p[1] & 0x0f) == S390_BRASL) || p[0] == 0x0d /* basr */)
+		if (p[0] == S390_RIL_C0 && (p[1] & 0x0f) == S390_BRASL && k + S390_FIELD_OFF != end)
+			return true;
+		if (p[0] == 0x0d)	/* basr */
 			return true;
 	}
 	return false;
