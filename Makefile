@@ -53,6 +53,7 @@ check: check-unit check-integration check-convert
 bench: all
 	bash bench/warm-patch
 	KLPB_ARCH=ppc64le bash bench/warm-patch
+	KLPB_ARCH=s390x bash bench/warm-patch
 
 demo: all
 	bash scripts/demo.sh
