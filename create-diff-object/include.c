@@ -76,14 +76,20 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 	size_t i;
 
 	if (!cdo->arch->fentry_name) {
+		/* by place, not by symbol: aliases (s390 __s390x_sys_* of
+		 * __se_sys_*) share the entry */
 		mcount = find_section(func->sec->elf, "__mcount_loc");
 		rsec = mcount ? mcount->rela : NULL;
 		for (i = 0; rsec && i < rsec->nr_relocs; i++) {
-			struct target t;
+			const struct reloc *r = &rsec->relocs[i];
+			int64_t off;
 
-			resolve_target(cdo, &rsec->relocs[i], &t);
-			if (t.kind == T_SYMBOL && t.sym == func && t.addend >= 0 &&
-			    (uint64_t)t.addend < cdo->arch->ftrace_window)
+			if (r->sym->sec != func->sec)
+				continue;
+			off = cdo->arch->reloc_target_offset(r) +
+			      (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->offset);
+			if (off >= (int64_t)func->offset &&
+			    off < (int64_t)(func->offset + cdo->arch->ftrace_window))
 				return true;
 		}
 		return false;
@@ -168,6 +174,31 @@ static int patch_notrace_through_callers(struct cdo *cdo)
 	return errors ? -1 : 0;
 }
 
+/*
+ * Another function symbol at the same place that stands for it: the one its
+ * section was emitted for (".text.NAME"), else the first in the symbol
+ * table.  s390 syscalls: __s390x_sys_NAME is an alias of __se_sys_NAME.
+ * One name is patched: the kernel's livepatch core redirects an address.
+ */
+static struct symbol *alias_of(const struct symbol *p)
+{
+	const struct section *sec = p->sec;
+	size_t i, n = strlen(".text.");
+
+	if (!strncmp(sec->name, ".text.", n) && !strcmp(sec->name + n, p->name))
+		return NULL;
+	for (i = 0; i < sec->nr_syms; i++) {
+		struct symbol *s = sec->syms[i];
+
+		if (s == p || s->deleted || s->type != STT_FUNC || s->offset != p->offset)
+			continue;
+		if ((!strncmp(sec->name, ".text.", n) && !strcmp(sec->name + n, s->name)) ||
+		    s->idx < p->idx)
+			return s;
+	}
+	return NULL;
+}
+
 int include_changes(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched;
@@ -193,6 +224,11 @@ int include_changes(struct cdo *cdo)
 			/* a COMDAT thunk new to this object: copied with its users */
 			if (p->status == NEW && (p->sec->sh.sh_flags & SHF_GROUP))
 				continue;
+			if (alias_of(p)) {
+				INFO("%s: %s is an alias of %s, patched under that name", cdo->objfile,
+				     p->name, alias_of(p)->name);
+				continue;
+			}
 			if (p->status == CHANGED && p->twin && p->twin->sec &&
 			    strcmp(text_family(secname), text_family(p->twin->sec->name))) {
 				ERROR_SYM(p, "changed function moved from section %s to %s: the "
@@ -290,7 +326,11 @@ int apply_author_records(struct cdo *cdo)
 		if (t.sym->status != SAME && !cdo->quiet)
 			fprintf(stderr, "%s: %s: changes ignored (KPATCH_IGNORE_FUNCTION)\n",
 				cdo->objfile, t.sym->name);
+		/* both sides, as compare() set them: kernel_changes() reads the
+		 * original side of the kernel's pair */
 		t.sym->status = SAME;
+		if (t.sym->twin)
+			t.sym->twin->status = SAME;
 	}
 
 	sec = find_section(pe, KLPB_IGNORE_SECTIONS_SECTION);
@@ -311,8 +351,11 @@ int apply_author_records(struct cdo *cdo)
 				WARN("%s: KPATCH_IGNORE_SECTION(\"%s\"): no such section", cdo->objfile, name);
 			continue;
 		}
-		for (j = 0; j < ign->nr_syms; j++)
+		for (j = 0; j < ign->nr_syms; j++) {
 			ign->syms[j]->status = SAME;
+			if (ign->syms[j]->twin)
+				ign->syms[j]->twin->status = SAME;
+		}
 		if (!cdo->quiet)
 			fprintf(stderr, "%s: section %s: changes ignored (KPATCH_IGNORE_SECTION)\n",
 			cdo->objfile, name);

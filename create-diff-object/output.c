@@ -464,7 +464,17 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 
 	if (sym->clone)
 		return sym->clone;
-	if (section_owner(sec) == sym)
+	/*
+	 * The group is not kept, so a COMDAT member's copy must be private
+	 * (several diff objects of one patch module may carry the same one),
+	 * in a section whose name the module's own COMDAT copy (the runtime
+	 * core is compiled with the same flags) does not have: the module
+	 * loader lists sections by name in sysfs, and refuses duplicates.
+	 */
+	grouped = (sec->sh.sh_flags & SHF_GROUP) && sym->bind != STB_LOCAL;
+	if (grouped)
+		snprintf(name, sizeof(name), "%s.klpb", sec->name);
+	else if (section_owner(sec) == sym)
 		snprintf(name, sizeof(name), "%s", sec->name);
 	else
 		snprintf(name, sizeof(name), "%s.%s", sec->name, sym->name);
@@ -473,11 +483,6 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 	c = elf_add_section(cdo->out, name, sec->sh.sh_type, sec->sh.sh_flags & ~SHF_GROUP,
 			    0, sec->sh.sh_addralign, nobits ? NULL : sec->data + start, len);
 	elf_section_symbol(cdo->out, c);
-	/*
-	 * The group is not kept, so a COMDAT member's copy must be private:
-	 * several diff objects of one patch module may carry the same one.
-	 */
-	grouped = (sec->sh.sh_flags & SHF_GROUP) && sym->bind != STB_LOCAL;
 	sym->clone = elf_add_symbol(cdo->out, sym->name, sym->type,
 				    grouped ? STB_LOCAL : sym->bind, c, 0,
 				    sym->offset - start, sym->size);
