@@ -330,12 +330,14 @@ hc_syscalls() {
 	# the entry wrappers (with an ftrace site) are what gets patched: on
 	# x86_64 those of KLP_SYSCALL_DEFINEn, elsewhere the kernel's own (the
 	# body, inlined into __do_sys_*, is patched through its caller):
-	# ppc64le has plain sys_*; s390x has __s390x_sys_*, for syscalls with
-	# arguments an alias of __se_sys_* (the name patched)
+	# ppc64le has plain sys_*; s390x has __s390x_sys_*, which on 6.1 is
+	# for syscalls with arguments an alias of __se_sys_* (the name patched)
 	local e=sys_ e1=sys_
 	case $KLPB_ARCH in
 	x86_64) e=__x64_sys_ e1=__x64_sys_ ;;
-	s390x) e=__s390x_sys_ e1=__se_sys_ ;;
+	s390x)
+		e=__s390x_sys_ e1=__s390x_sys_
+		[[ $KLPB_KVER != 6.1 ]] || e1=__se_sys_ ;;
 	esac
 	klpb t_sys "$PATCHDIR/33-syscalls-newuname-getppid.patch"
 	echo "$output"
