@@ -52,6 +52,8 @@ sx_one() {
 		readelf -sW "$ko" | grep -qE ' FUNC +LOCAL .* __s390_indirect_jump_r14$' ||
 			{ echo "no private copy of __s390_indirect_jump_r14" >&2; return 1; }
 	fi
+	# the guest ran the patch with expolines on (see sx_expolines_off)
+	qemu_dmesg "$QEMU_LOG" | grep -q 'Spectre V2 mitigation: execute trampolines'
 }
 
 # Static data and static functions of the patched file: filesystems_proc_show
@@ -101,6 +103,11 @@ sx_expolines_off() {
 		{ echo "no .s390_indirect_*/.s390_return_* table in $ko" >&2; return 1; }
 	KLPB_QEMU_APPEND="spectre_v2=off" lifecycle p_nospec 'cat /proc/cmdline'
 	[[ $(guest_after before) == *spectre_v2=off* ]]
+	# expolines really off (the boot with them on prints this, sx_one)
+	if qemu_dmesg "$QEMU_LOG" | grep 'Spectre V2 mitigation: execute trampolines'; then
+		echo "expolines still on with spectre_v2=off" >&2
+		return 1
+	fi
 	[[ $(guest_after after) == *" klpb_one_function" ]]
 	[[ $(guest_after disabled) != *klpb_one_function* ]]
 }
