@@ -97,6 +97,7 @@ check: check-unit check-asan check-fuzz check-integration check-convert
 bench: all
 	bash bench/warm-patch
 	KLPB_ARCH=ppc64le bash bench/warm-patch
+	KLPB_ARCH=s390x bash bench/warm-patch
 
 # time and max RSS of the tools on the largest cached inputs (bench/scale)
 bench-scale: all

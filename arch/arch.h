@@ -61,7 +61,12 @@ struct arch {
 	/* absolute, pointer-sized relocation (metadata pointer fields) */
 	unsigned int abs_reloc;
 
-	/* the ftrace entry call every traceable function starts with */
+	/*
+	 * The ftrace site every traceable function starts with: a call of
+	 * fentry_name (a relocation within ftrace_window bytes of the
+	 * symbol), or - fentry_name NULL - a nop the compiler emits without
+	 * relocation and lists in __mcount_loc (s390 -mnop-mcount).
+	 */
 	const char *fentry_name;
 
 	/* bytes of the instruction/data field a relocation type writes */
@@ -78,6 +83,13 @@ struct arch {
 
 	/* a PC-relative relocation (place-dependent) */
 	bool (*is_pcrel_reloc)(unsigned int type);
+
+	/*
+	 * A relocation to a GOT slot of its symbol (s390 R_390_GOTENT): the
+	 * slot holds the symbol's address, so the symbol must be exactly
+	 * the target; the addend is the instruction's bias only.
+	 */
+	bool (*is_got_reloc)(unsigned int type);
 
 	/*
 	 * If byte pos of buf (a function's code) lies in an instruction that
@@ -138,6 +150,20 @@ struct arch {
 	 */
 	const char *(*external_reloc_problem)(const struct reloc *r, const char *name);
 
+	/*
+	 * The form of a relocation at place of sec (output code or data)
+	 * that reaches outside the patch module, for a loader that must
+	 * apply it correctly: far - the target may be vmlinux, beyond any
+	 * PC-relative reach of a module (s390 6.1: about 4 TB); !far - the
+	 * target is another module, whose livepatch relocations are applied
+	 * again at each of its loads (a slot the loader fills once would
+	 * keep the first address).  May rewrite the instruction in sec;
+	 * returns the relocation type to use, or -1 with *why.  NULL: every
+	 * relocation type works as it is.
+	 */
+	int (*outside_reloc)(struct section *sec, uint64_t place, unsigned int type, bool far,
+			     const char **why);
+
 	/* special sections of this architecture (the generic ones are in
 	 * create-diff-object/special.c) */
 	const struct special_section *special;
@@ -174,5 +200,6 @@ const struct arch_info *arch_info_at(unsigned int i);	/* NULL past the end */
 
 extern const struct arch arch_x86_64;
 extern const struct arch arch_ppc64le;
+extern const struct arch arch_s390x;
 
 #endif

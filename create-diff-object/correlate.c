@@ -71,6 +71,13 @@ static struct symbol *find_section_owner(const struct section *sec)
 	if (owner->offset == 0 && owner->size == sec->size)
 		return owner;
 	/*
+	 * The one function of a COMDAT group member: a thunk the compiler
+	 * emits into every object that uses it (s390 expolines,
+	 * "__s390_indirect_jump_rN", symbol size 0).  The section is its.
+	 */
+	if (owner->type == STT_FUNC && owner->offset == 0 && (sec->sh.sh_flags & SHF_GROUP))
+		return owner;
+	/*
 	 * A function preceded by bytes no symbol claims: the NOP padding of
 	 * -fpatchable-function-entry=N,N (x86_64 6.12 CALL_PADDING: 16 bytes,
 	 * referenced by __patchable_function_entries and used by call-depth

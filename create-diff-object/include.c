@@ -66,12 +66,35 @@ static const char *text_family(const char *name)
 /*
  * A livepatch redirects a function at its ftrace call, which the compiler
  * puts within the first instructions (after ENDBR or the ppc64 global entry):
- * within arch->ftrace_window bytes of the symbol.
+ * within arch->ftrace_window bytes of the symbol.  Without a call to look
+ * for (s390 -mnop-mcount: a nop without relocation), the compiler's
+ * __mcount_loc entry for that place says it.
  */
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
+	const struct section *mcount;
 	const struct reloc *r;
 
+	if (!cdo->arch->fentry_name) {
+		/* by place, not by symbol: aliases (s390 __s390x_sys_* of
+		 * __se_sys_*) share the entry */
+		size_t i;
+
+		mcount = find_section(func->sec->elf, "__mcount_loc");
+		for (i = 0; mcount && mcount->rela && i < mcount->rela->nr_relocs; i++) {
+			int64_t off;
+
+			r = &mcount->rela->relocs[i];
+			if (r->sym->sec != func->sec)
+				continue;
+			off = cdo->arch->reloc_target_offset(r) +
+			      (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->offset);
+			if (off >= (int64_t)func->offset &&
+			    off < (int64_t)(func->offset + cdo->arch->ftrace_window))
+				return true;
+		}
+		return false;
+	}
 	for_each_reloc_in(func->sec, r, func->offset, func->offset + cdo->arch->ftrace_window) {
 		if (!strcmp(r->sym->name, cdo->arch->fentry_name))
 			return true;
@@ -144,6 +167,31 @@ static int patch_notrace_through_callers(struct cdo *cdo)
 	return errors ? -1 : 0;
 }
 
+/*
+ * Another function symbol at the same place that stands for it: the one its
+ * section was emitted for (".text.NAME"), else the first in the symbol
+ * table.  s390 syscalls: __s390x_sys_NAME is an alias of __se_sys_NAME.
+ * One name is patched: the kernel's livepatch core redirects an address.
+ */
+static struct symbol *alias_of(const struct symbol *p)
+{
+	const struct section *sec = p->sec;
+	size_t i, n = strlen(".text.");
+
+	if (!strncmp(sec->name, ".text.", n) && !strcmp(sec->name + n, p->name))
+		return NULL;
+	for (i = 0; i < sec->nr_syms; i++) {
+		struct symbol *s = sec->syms[i];
+
+		if (s == p || s->deleted || s->type != STT_FUNC || s->offset != p->offset)
+			continue;
+		if ((!strncmp(sec->name, ".text.", n) && !strcmp(sec->name + n, s->name)) ||
+		    s->idx < p->idx)
+			return s;
+	}
+	return NULL;
+}
+
 int include_changes(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched;
@@ -166,6 +214,14 @@ int include_changes(struct cdo *cdo)
 		if (p->type == STT_FUNC) {
 			if (cold_parent(p))
 				continue;	/* copied along with its parent */
+			/* a COMDAT thunk new to this object: copied with its users */
+			if (p->status == NEW && (p->sec->sh.sh_flags & SHF_GROUP))
+				continue;
+			if (alias_of(p)) {
+				INFO("%s: %s is an alias of %s, patched under that name", cdo->objfile,
+				     p->name, alias_of(p)->name);
+				continue;
+			}
 			if (p->status == CHANGED && p->twin && p->twin->sec &&
 			    strcmp(text_family(secname), text_family(p->twin->sec->name))) {
 				ERROR_SYM(p, "changed function moved from section %s to %s: the "
@@ -263,7 +319,11 @@ int apply_author_records(struct cdo *cdo)
 		if (t.sym->status != SAME && !cdo->quiet)
 			fprintf(stderr, "%s: %s: changes ignored (KPATCH_IGNORE_FUNCTION)\n",
 				cdo->objfile, t.sym->name);
+		/* both sides, as compare() set them: kernel_changes() reads the
+		 * original side of the kernel's pair */
 		t.sym->status = SAME;
+		if (t.sym->twin)
+			t.sym->twin->status = SAME;
 	}
 
 	sec = find_section(pe, KLPB_IGNORE_SECTIONS_SECTION);
@@ -284,8 +344,11 @@ int apply_author_records(struct cdo *cdo)
 				WARN("%s: KPATCH_IGNORE_SECTION(\"%s\"): no such section", cdo->objfile, name);
 			continue;
 		}
-		for (j = 0; j < ign->nr_syms; j++)
+		for (j = 0; j < ign->nr_syms; j++) {
 			ign->syms[j]->status = SAME;
+			if (ign->syms[j]->twin)
+				ign->syms[j]->twin->status = SAME;
+		}
 		if (!cdo->quiet)
 			fprintf(stderr, "%s: section %s: changes ignored (KPATCH_IGNORE_SECTION)\n",
 			cdo->objfile, name);

@@ -134,7 +134,8 @@ static int reference_original(struct cdo *cdo, struct symbol *sym, struct sectio
 			      uint64_t place, unsigned int type, int64_t addend)
 {
 	struct symbol *ksym = kernel_symbol(cdo, sym);
-	const char *owner;
+	const char *owner, *why = NULL;
+	int form;
 
 	if (!ksym) {
 		/* output_convert_relocs copies what the kernel lacks */
@@ -146,6 +147,19 @@ static int reference_original(struct cdo *cdo, struct symbol *sym, struct sectio
 	if (!sym->sec && cdo->arch->is_link_symbol && cdo->arch->is_link_symbol(sym->name)) {
 		elf_add_reloc(to, place, type, undefined_global(cdo, sym->name, sym->bind), addend);
 		return 0;
+	}
+	/* the object that defines it, when known here (NULL: klp-convert finds it) */
+	owner = sym->bind == STB_LOCAL || sym->sec ? cdo->objname :
+		symvers_owner(cdo->symvers, sym->name);
+	if (cdo->arch->outside_reloc) {
+		form = cdo->arch->outside_reloc(to, place, type,
+						!owner || !strcmp(owner, "vmlinux"), &why);
+		if (form < 0) {
+			ERROR("%s: %s+0x%llx: reference to %s: %s", cdo->objfile, to->name,
+			      (unsigned long long)place, sym->name, why);
+			return -1;
+		}
+		type = form;
 	}
 	if (sym->bind == STB_LOCAL) {
 		add_klp_reloc(cdo, to, place, type, addend, sym->name, cdo->objname,
@@ -175,6 +189,32 @@ static int reference_original(struct cdo *cdo, struct symbol *sym, struct sectio
 	return 0;
 }
 
+/*
+ * The output symbol a GOT relocation to offset off of copy c needs: the
+ * slot holds the symbol's address, so the symbol must sit exactly there
+ * (a section symbol plus an addend would point the slot at the section).
+ * An existing symbol there, else a local label named like the original's.
+ */
+static struct symbol *got_target(struct cdo *cdo, struct section *c, uint64_t off,
+				 const struct symbol *orig)
+{
+	struct symbol *s = find_symbol_at(c, off);
+
+	if (s)
+		return s;
+	return elf_add_symbol(cdo->out, orig->type == STT_SECTION ? ".Lklpb_got" : orig->name,
+			      STT_NOTYPE, STB_LOCAL, c, 0, off, 0);
+}
+
+/* a GOT relocation to sym+within (within != 0 only for a label inside it) */
+static void add_got_reloc(struct cdo *cdo, struct section *to, uint64_t place,
+			  const struct reloc *r, struct symbol *sym, int64_t within)
+{
+	if (within)
+		sym = got_target(cdo, sym->sec, sym->offset + within, r->sym);
+	elf_add_reloc(to, place, r->type, sym, r->addend);
+}
+
 static bool range_has_relocs(const struct symbol *sym)
 {
 	return find_reloc_range(sym->sec, sym->offset, sym->offset + sym->size) != NULL;
@@ -189,6 +229,13 @@ static bool should_copy(const struct symbol *sym)
 		return true;
 	if (parent && parent->include)
 		return true;	/* the part of an included function */
+	/*
+	 * A COMDAT group member (s390 expoline thunks): every object carries
+	 * its own copy and the kernel keeps one of them, anywhere, maybe out
+	 * of reach; the patch carries one too.
+	 */
+	if (sym->type == STT_FUNC && (sym->sec->sh.sh_flags & SHF_GROUP))
+		return true;
 	if (sym->type != STT_OBJECT)
 		return false;
 	if (sym->sec->sh.sh_flags & SHF_WRITE)
@@ -310,6 +357,8 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		uint64_t place = r->offset + delta;
 		unsigned int n = arch->reloc_size(r->type);
 		struct target t;
+		int64_t within;
+		bool got;
 
 		if (r->deleted)
 			continue;
@@ -341,12 +390,18 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		}
 
 		resolve_target(cdo, r, &t);
+		/* the target's offset in its symbol or section, without the bias */
+		within = t.addend + (arch->reloc_target_offset(r) - r->addend);
+		got = arch->is_got_reloc && arch->is_got_reloc(r->type);
 		if (t.kind != T_SYMBOL) {
 			struct section *c = clone_anon(cdo, t.sec);
 
 			if (!c)
 				return -1;
-			elf_add_reloc(to, place, r->type, c->secsym, t.addend);
+			if (got)
+				add_got_reloc(cdo, to, place, r, c->secsym, within);
+			else
+				elf_add_reloc(to, place, r->type, c->secsym, t.addend);
 			continue;
 		}
 
@@ -361,7 +416,10 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		if (!should_copy(s) && kernel_lacks(cdo, s)) {
 			if (carry_copy(cdo, s))
 				return -1;
-			elf_add_reloc(to, place, r->type, s->clone, t.addend);
+			if (got)
+				add_got_reloc(cdo, to, place, r, s->clone, within);
+			else
+				elf_add_reloc(to, place, r->type, s->clone, t.addend);
 			continue;
 		}
 		if (should_copy(s)) {
@@ -371,7 +429,6 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			 * callbacks registered before the patch); calls and
 			 * references into the middle go to the new copy.
 			 */
-			int64_t within = t.addend + (arch->reloc_target_offset(r) - r->addend);
 			/* the slot of an address load is code's reference too */
 			bool from_code = is_text_section(from) ||
 				(cdo->address_slot && to == cdo->toc);
@@ -383,7 +440,10 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			if (!keep_original) {
 				if (!s->clone && !clone_unit(cdo, s))
 					return -1;
-				elf_add_reloc(to, place, r->type, s->clone, t.addend);
+				if (got)
+					add_got_reloc(cdo, to, place, r, s->clone, within);
+				else
+					elf_add_reloc(to, place, r->type, s->clone, t.addend);
 				continue;
 			}
 		}
@@ -403,12 +463,22 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 {
 	struct section *sec = sym->sec, *c;
 	char name[1024];
-	bool nobits = sec->sh.sh_type == SHT_NOBITS;
+	bool nobits = sec->sh.sh_type == SHT_NOBITS, grouped;
 	uint64_t start, len;
 
 	if (sym->clone)
 		return sym->clone;
-	if (section_owner(sec) == sym)
+	/*
+	 * The group is not kept, so a COMDAT member's copy must be private
+	 * (several diff objects of one patch module may carry the same one),
+	 * in a section whose name the module's own COMDAT copy (the runtime
+	 * core is compiled with the same flags) does not have: the module
+	 * loader lists sections by name in sysfs, and refuses duplicates.
+	 */
+	grouped = (sec->sh.sh_flags & SHF_GROUP) && sym->bind != STB_LOCAL;
+	if (grouped)
+		snprintf(name, sizeof(name), "%s.klpb", sec->name);
+	else if (section_owner(sec) == sym)
 		snprintf(name, sizeof(name), "%s", sec->name);
 	else
 		snprintf(name, sizeof(name), "%s.%s", sec->name, sym->name);
@@ -417,9 +487,10 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 	c = elf_add_section(cdo->out, name, sec->sh.sh_type, sec->sh.sh_flags & ~SHF_GROUP,
 			    0, sec->sh.sh_addralign, nobits ? NULL : sec->data + start, len);
 	elf_section_symbol(cdo->out, c);
-	sym->clone = elf_add_symbol(cdo->out, sym->name, sym->type, sym->bind, c, 0,
+	sym->clone = elf_add_symbol(cdo->out, sym->name, sym->type,
+				    grouped ? STB_LOCAL : sym->bind, c, 0,
 				    sym->offset - start, sym->size);
-	sym->clone->other = sym->other;
+	sym->clone->other = grouped ? STV_DEFAULT : sym->other;
 	sec->clone = sec->clone ? sec->clone : (section_owner(sec) == sym ? c : NULL);
 	if (!nobits && output_convert_relocs(cdo, sec, start, start + len, c, -(int64_t)start))
 		return NULL;

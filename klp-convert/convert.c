@@ -149,7 +149,7 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		.objfile = rec->objfile,
 		.local = rec->flags & KLPB_RELOC_F_LOCAL,
 	};
-	unsigned int size = arch->reloc_size(rec->type);
+	unsigned int size = arch->reloc_size(rec->type), type = rec->type;
 	struct section *rsec;
 	struct symbol *sym;
 	struct symres res;
@@ -208,11 +208,28 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 
 	if (check_load_time_table(elf, rec, res.objname))
 		return -1;
+	/*
+	 * A module's livepatch relocations are applied again each time it
+	 * loads: the arch may need another form for them than for vmlinux
+	 * (s390: no GOT slot, the loader fills one only once).
+	 */
+	if (arch->outside_reloc && strcmp(res.objname, "vmlinux")) {
+		const char *why = NULL;
+		int form = arch->outside_reloc(rec->sec, rec->place, type, false, &why);
+
+		if (form < 0) {
+			ERROR("%s: %s+0x%llx: reference to %s of module %s: %s", elf->path,
+			      rec->sec->name, (unsigned long long)rec->place, rec->name,
+			      res.objname, why);
+			return -1;
+		}
+		type = form;
+	}
 	rsec = klp_rela_section(elf, res.objname, rec->sec);
 	if (!rsec)
 		return -1;
 	sym = klp_symbol(elf, &res, rec->name);
-	add_klp_reloc(rsec, rec->place, rec->type, sym, rec->addend);
+	add_klp_reloc(rsec, rec->place, type, sym, rec->addend);
 	/* x86 apply_relocate_add refuses a place that is not zero; RELA keeps
 	 * the addend in the relocation, so the bytes carry nothing */
 	if (!arch->reloc_field_in_insn)

@@ -10,6 +10,7 @@ PKGS=(
 	rsync patch perl python3 gzip
 	qemu-system-x86 busybox-static
 	gcc-powerpc64le-linux-gnu qemu-system-ppc
+	gcc-s390x-linux-gnu qemu-system-misc
 	bats shellcheck
 	afl++ clang
 )
@@ -71,27 +72,32 @@ else
 	apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# The ppc64le test guest's busybox: Debian's busybox-static:ppc64el, unpacked
-# into the cache (not installed; test/lib/qemu.sh looks for it there).
-BB=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/busybox/ppc64el
-if [[ ! -x $BB/bin/busybox ]]; then
-	if ! dpkg --print-foreign-architectures | grep -qx ppc64el; then
+# The foreign test guests' busybox: Debian's busybox-static:<arch>, unpacked
+# into the cache (not installed; test/lib/kernel.sh looks for it there):
+# ppc64el for the ppc64le tests, s390x for the s390x tests.
+foreign_busybox() {
+	local arch=$1 bb tmp
+	bb=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/busybox/$arch
+	[[ ! -x $bb/bin/busybox ]] || return 0
+	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
 		if [[ $(id -u) -ne 0 ]]; then
-			echo "setup: not root; run as root: dpkg --add-architecture ppc64el && apt-get update" >&2
+			echo "setup: not root; run as root: dpkg --add-architecture $arch && apt-get update" >&2
 			exit 1
 		fi
-		dpkg --add-architecture ppc64el
+		dpkg --add-architecture "$arch"
 		apt_update
 	fi
-	need_candidates busybox-static:ppc64el
+	need_candidates "busybox-static:$arch"
 	tmp=$(mktemp -d)
 	chmod 755 "$tmp"	# apt-get download drops privileges to _apt
-	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download busybox-static:ppc64el)
-	dpkg-deb -x "$tmp"/busybox-static_*_ppc64el.deb "$tmp/x"
-	mkdir -p "$BB/bin"
-	cp "$tmp/x/bin/busybox" "$BB/bin/busybox.tmp"
-	mv "$BB/bin/busybox.tmp" "$BB/bin/busybox"
-	echo "setup: ppc64el busybox in $BB/bin/busybox"
-fi
+	(cd "$tmp" && apt-get download "busybox-static:$arch")
+	dpkg-deb -x "$tmp"/busybox-static_*_"$arch".deb "$tmp/x"
+	mkdir -p "$bb/bin"
+	cp "$tmp/x/bin/busybox" "$bb/bin/busybox.tmp"
+	mv "$bb/bin/busybox.tmp" "$bb/bin/busybox"
+	rm -rf "$tmp"
+	echo "setup: $arch busybox in $bb/bin/busybox"
+}
+foreign_busybox ppc64el
+foreign_busybox s390x
 echo "setup: done"

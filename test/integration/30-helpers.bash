@@ -328,13 +328,20 @@ hc_kpatch_ignore_section() {
 hc_syscalls() {
 	# the entry wrappers (with an ftrace site) are what gets patched: on
 	# x86_64 those of KLP_SYSCALL_DEFINEn, elsewhere the kernel's own (the
-	# body, inlined into __do_sys_*, is patched through its caller)
-	local e=__x64_sys_
-	[[ $KLPB_ARCH == x86_64 ]] || e=sys_
+	# body, inlined into __do_sys_*, is patched through its caller):
+	# ppc64le has plain sys_*; s390x has __s390x_sys_*, which on 6.1 is
+	# for syscalls with arguments an alias of __se_sys_* (the name patched)
+	local e=sys_ e1=sys_
+	case $KLPB_ARCH in
+	x86_64) e=__x64_sys_ e1=__x64_sys_ ;;
+	s390x)
+		e=__s390x_sys_ e1=__s390x_sys_
+		[[ $KLPB_KVER != 6.1 ]] || e1=__se_sys_ ;;
+	esac
 	klpb t_sys "$PATCHDIR/33-syscalls-newuname-getppid.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	assert_output_has "changed kernel/sys.o ${e}newuname"
+	assert_output_has "changed kernel/sys.o ${e1}newuname"
 	assert_output_has "changed kernel/sys.o ${e}getppid"
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 # uname(2) -> newuname; a child shell's $PPID (getppid) minus its parent's pid
@@ -355,7 +362,7 @@ GUEST
 	[[ $(guest_after insmod-rc) == 0 ]]
 	expect_eq after "$(guest_after after)" "klpb_syscall 100000"
 	[[ $(guest_after all) == Linux*klpb_syscall* ]]
-	[[ $(guest_after funcs) =~ ^${e}getppid,[0-9]+\ ${e}newuname,[0-9]+\ $ ]]
+	[[ $(guest_after funcs) =~ ^${e}getppid,[0-9]+\ ${e1}newuname,[0-9]+\ $ ]]
 	[[ $(guest_after disable-rc) == 0 ]]
 	expect_eq disabled "$(guest_after disabled)" "$KLPB_ARCH 0"
 	[[ $(guest_after rmmod-rc) == 0 ]]

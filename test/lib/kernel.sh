@@ -36,6 +36,14 @@ ppc64le)
 	# QEMU's pseries starts with an empty NVRAM: the pseries nvram driver
 	# reports it at boot with a pr_warn that says WARNING
 	KLPB_DMESG_BENIGN='WARNING: nvram corruption detected: 0-length partition' ;;
+s390x)
+	# the SCLP VT220 console; -cpu max: every facility TCG emulates (the
+	# kernel is built for z196, QEMU's default model is older)
+	KLPB_BUSYBOX=${KLPB_BUSYBOX:-$KLPB_CACHE/busybox/s390x/bin/busybox}
+	KLPB_QEMU=${KLPB_QEMU:-qemu-system-s390x}
+	KLPB_QEMU_MACHINE=(-cpu max)
+	KLPB_CONSOLE=ttysclp0
+	KLPB_DMESG_BENIGN='' ;;
 *) echo "kernel.sh: no test kernel recipe for $KLPB_ARCH" >&2; return 1 ;;
 esac
 # make arguments for the test kernel's tree (configs, out-of-tree modules)

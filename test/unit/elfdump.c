@@ -47,6 +47,8 @@ static GElf_Sym *syms;
 static const char **symnames;
 static size_t nsyms;
 static int errors;
+static unsigned machine;	/* e_machine: relocation names and biases */
+static int big_endian;		/* record fields are in target byte order */
 
 static void die(const char *msg)
 {
@@ -160,8 +162,28 @@ static const char *bind_name(unsigned b)
 #define R_PPC64_ENTRY 118
 #endif
 
-/* e_machine of the object: relocation type names and PC-relative rules differ */
-static GElf_Half machine;
+
+/* s390x: the types its diff objects use */
+static const char *s390_rtype_name(unsigned t)
+{
+	switch (t) {
+	case 4: return "R_390_32";
+	case 5: return "R_390_PC32";
+	case 19: return "R_390_PC32DBL";
+	case 20: return "R_390_PLT32DBL";
+	case 22: return "R_390_64";
+	case 23: return "R_390_PC64";
+	case 26: return "R_390_GOTENT";
+	}
+	return NULL;
+}
+
+/* s390x: code relocations of an immediate 2 bytes into its instruction,
+ * relative to the instruction's start (the addend carries the 2) */
+static int s390_insn_field(unsigned t)
+{
+	return t == 17 || t == 18 || t == 19 || t == 20 || t == 26;
+}
 
 #define RT(n) case n: return #n
 static const char *rtype_name(unsigned t)
@@ -169,6 +191,11 @@ static const char *rtype_name(unsigned t)
 	static char buf[8][24];
 	static int n;
 	char *b = buf[n++ & 7];
+	if (machine == EM_S390) {
+		const char *s = s390_rtype_name(t);
+		if (s)
+			return s;
+	}
 	if (machine == EM_X86_64)
 		switch (t) {
 		RT(R_X86_64_NONE); RT(R_X86_64_64); RT(R_X86_64_PC32); RT(R_X86_64_GOT32);
@@ -201,6 +228,8 @@ static const char *rtype_name(unsigned t)
  */
 static int pcrel(unsigned t)
 {
+	if (machine == EM_S390)
+		return 0;	/* see resolve() */
 	if (machine != EM_X86_64)
 		return 0;
 	return t == R_X86_64_PC32 || t == R_X86_64_PLT32 || t == R_X86_64_PC64 ||
@@ -333,6 +362,10 @@ static const char *resolve(size_t shndx, int64_t base, unsigned type, int incode
 {
 	int k;
 	const char *n;
+	if (machine == EM_S390 && incode && s390_insn_field(type)) {
+		*offp = base - 2;
+		return covering_sym(shndx, base - 2);
+	}
 	if (pcrel(type) && incode && cur_delta) {
 		*offp = base + cur_delta;
 		return covering_sym(shndx, base + cur_delta);
@@ -400,7 +433,8 @@ static void print_ref(size_t symidx, unsigned type, int64_t addend)
 		}
 	}
 	put_escaped(symnames[symidx], 4096);
-	if (addend != 0 && !(pcrel(type) && cur_incode && addend == -4))
+	if (addend != 0 && !(pcrel(type) && cur_incode && addend == -4) &&
+	    !(machine == EM_S390 && cur_incode && s390_insn_field(type) && addend == 2))
 		printf("%+" PRId64, addend);
 }
 
@@ -467,7 +501,7 @@ static uint64_t read_u64(struct sec *s, uint64_t off)
 	uint64_t v = 0;
 	if (s->data && s->data->d_buf && off + 8 <= s->data->d_size)
 		memcpy(&v, (char *)s->data->d_buf + off, 8);
-	return v;
+	return big_endian ? __builtin_bswap64(v) : v;
 }
 
 static uint32_t read_u32(struct sec *s, uint64_t off)
@@ -475,7 +509,7 @@ static uint32_t read_u32(struct sec *s, uint64_t off)
 	uint32_t v = 0;
 	if (s->data && s->data->d_buf && off + 4 <= s->data->d_size)
 		memcpy(&v, (char *)s->data->d_buf + off, 4);
-	return v;
+	return big_endian ? __builtin_bswap32(v) : v;
 }
 
 /* print a pointer field as a string (key=...), record the reloc type into types */
@@ -610,6 +644,7 @@ int main(int argc, char **argv)
 	if (!gelf_getehdr(elf, &eh))
 		die("gelf_getehdr");
 	machine = eh.e_machine;
+	big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	printf("elf type=%s machine=%u class=%d\n", eh.e_type == ET_REL ? "REL" : "OTHER",
 	       eh.e_machine, gelf_getclass(elf));
 	if (elf_getshdrnum(elf, &nsecs) || elf_getshdrstrndx(elf, &shstrndx))

@@ -24,3 +24,20 @@ read -r -a _klpb_ppc_diff <<<"$("$_klpb_cdo" --arch-info ppc64le 2>/dev/null | s
 [ "${#_klpb_ppc_diff[@]}" -gt 0 ] ||
 	echo "flags.sh: no ppc64le diff_cflags from $_klpb_cdo --arch-info (tools not built?)" >&2
 PPC64LE_CFLAGS=("${PPC64LE_KERNEL_CFLAGS[@]}" "${_klpb_ppc_diff[@]}")
+
+# s390x cases (a fixture file 'arch' saying s390x): the kernel's s390 flags
+# (-mfentry -mnop-mcount -mrecord-mcount ftrace nops, expolines with their
+# thunks in each object, as on Linux 6.1) plus what klp-build gives s390x
+# diff objects (-fPIC -mno-pic-data-is-text-relative: calls through PLT
+# relocations, data through GOT slots); the kernel's own flags for vmlinux
+# objects are -fPIE (6.1): the "built" pair of cases with a 'built' file.
+S390X_CC=${S390X_CC:-s390x-linux-gnu-gcc}
+S390X_KERNEL_CFLAGS=(-O2 -c -m64 -march=z196 -mpacked-stack -mbackchain -msoft-float
+	-ffunction-sections -fdata-sections -fno-common -fno-asynchronous-unwind-tables
+	-pg -mfentry -mnop-mcount -mrecord-mcount -mindirect-branch=thunk
+	-mfunction-return=thunk -mindirect-branch-table -fno-strict-aliasing -nostdinc
+	-fno-stack-protector -fno-builtin -w -fPIE)
+read -r -a _klpb_s390_diff <<<"$("$_klpb_cdo" --arch-info s390x 2>/dev/null | sed -n 's/^diff_cflags=//p')"
+[ "${#_klpb_s390_diff[@]}" -gt 0 ] ||
+	echo "flags.sh: no s390x diff_cflags from $_klpb_cdo --arch-info (tools not built?)" >&2
+S390X_CFLAGS=("${S390X_KERNEL_CFLAGS[@]}" "${_klpb_s390_diff[@]}")
