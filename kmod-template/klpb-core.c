@@ -17,12 +17,23 @@
  * empty function list.  Several callbacks of one kind for one object are
  * allowed: the object's klp_callbacks point at dispatchers here that call
  * them all (patch callbacks in link order, unpatch callbacks in reverse).
+ *
+ * Kernel threads that never leave a patched function: a kthread's thread
+ * function (kthread_worker_fn for a kthread_worker, worker_thread for a
+ * kworker, ...) stays on its stack for the kthread's whole life, so the
+ * livepatch transition could never switch that kthread and would never end.
+ * Every object with functions gets a pre-patch check (it runs after the
+ * kernel resolved old_func/old_size, before any function is redirected) that
+ * refuses the patch when a live kthread's thread function is one of them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -83,12 +94,68 @@ static bool klpb_cb_match(const struct klpb_callback *cb, const struct klp_objec
 	return cb->type == type && klpb_same_obj(klpb_norm_objname(cb->objname), obj->name);
 }
 
-/* the pre-patch callbacks of obj in order; the first error stops them */
+/* the function of obj (not a nop of atomic replace) whose old code holds addr */
+static struct klp_func *klpb_old_func_at(struct klp_object *obj, unsigned long addr)
+{
+	struct klp_func *func;
+
+	klp_for_each_func(obj, func) {
+		unsigned long start = (unsigned long)func->old_func;
+
+		if (!func->nop && start && addr >= start && addr < start + func->old_size)
+			return func;
+	}
+	return NULL;
+}
+
+/*
+ * Refuse the patch when a kernel thread that exists now runs one of obj's
+ * patched functions as its thread function: it sleeps and loops there until
+ * it is stopped, and the livepatch transition would wait for it forever.
+ * Called before the transition starts (old_func and old_size are resolved).
+ */
+static int klpb_check_kthreads(struct klp_object *obj)
+{
+	struct task_struct *g, *t;
+	struct klp_func *func, *hit = NULL;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		if (!(t->flags & PF_KTHREAD))
+			continue;
+		func = klpb_old_func_at(obj, (unsigned long)kthread_func(t));
+		if (!func)
+			continue;
+		if (n++ < 3)
+			pr_err("kernel thread %s (pid %d) runs %s as its thread function: it stays in it until it is stopped\n",
+			       t->comm, t->pid, func->old_name);
+		hit = func;
+	}
+	rcu_read_unlock();
+	if (!hit)
+		return 0;
+	if (n > 3)
+		pr_err("... and %u more kernel threads\n", n - 3);
+	pr_err("refusing the patch: the livepatch transition could never switch %s while it runs %s; "
+	       "hint: patch the functions %s calls instead\n",
+	       n > 1 ? "these kernel threads" : "this kernel thread", hit->old_name, hit->old_name);
+	return -EBUSY;
+}
+
+/*
+ * The pre-patch callback of every object with functions: the kthread check,
+ * then the object's own pre-patch callbacks in order; the first error stops
+ * them.
+ */
 static int klpb_pre_patch(struct klp_object *obj)
 {
 	const struct klpb_callback *cb;
 	int ret;
 
+	ret = klpb_check_kthreads(obj);
+	if (ret)
+		return ret;
 	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
 		if (!klpb_cb_match(cb, obj, KLPB_CB_PRE_PATCH))
 			continue;
@@ -133,13 +200,17 @@ static void klpb_post_unpatch(struct klp_object *obj)
 /*
  * Called once per object after its functions are filled, before the patch
  * is enabled: point obj->callbacks at the dispatchers for the kinds of
- * callback the object has (a kind it has none of stays NULL, so the kernel
- * behaves exactly as without callbacks).  An error aborts the module load.
+ * callback the object has (a kind it has none of stays NULL), and pre_patch
+ * at klpb_pre_patch for the kthread check whenever the object has functions.
+ * An error aborts the module load.
  */
 static int klpb_setup_object(struct klp_object *obj)
 {
 	const struct klpb_callback *cb;
 	unsigned int n = 0;
+
+	if (obj->funcs[0].old_name)
+		obj->callbacks.pre_patch = klpb_pre_patch;
 
 	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
 		if (!klpb_same_obj(klpb_norm_objname(cb->objname), obj->name))

@@ -175,6 +175,107 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
+# kver_patch NAME: patches/NAME.patch for 6.1, NAME-$KLPB_KVER.patch for
+# other kernels (their source differs around the change)
+kver_patch() {
+	if [[ $KLPB_KVER == 6.1 ]]; then echo "$PATCHDIR/$1.patch"; else echo "$PATCHDIR/$1-$KLPB_KVER.patch"; fi
+}
+
+# Guest lines shared by the kernel/kthread.c cases: how many tasks sleep in
+# kthread_worker_fn (from boot on 6.12: rcu_exp_gp_kthread_worker,
+# rcu_exp_par_gp_kthread_worker/N, pool_workqueue_release; none on 6.1).
+KLPB_GUEST_WORKERS='mark workers; grep -l kthread_worker_fn /proc/[0-9]*/stack 2>/dev/null | wc -l'
+
+# sc_kthread_line_shift (issue 16): patches/42 inserts lines above WARN sites
+# of kernel/kthread.c, among them kthread_worker_fn's, and really changes
+# get_kthread_comm (/proc/PID/comm of kthreads gets " klpb_kthread"). Only
+# get_kthread_comm may be patched: kthread_worker_fn only moves, and on 6.12
+# kthreads sleep in it for their whole life, so patching it would keep the
+# transition waiting for ever. The transition must end within 5 s of the
+# insmod, well before the kernel's fake signals at 15 s.
+sc_kthread_line_shift() {
+	local workers
+	klpb t_kshift "$(kver_patch 42-kthread-line-shift)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $(grep -cE '^klp-build:   (changed|new|copied) ' <<<"$output") -eq 1 ]]
+	assert_output_has "changed kernel/kthread.o get_kthread_comm"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+n() { cat /proc/[0-9]*/comm 2>/dev/null | grep -c klpb_kthread; }
+$KLPB_GUEST_WORKERS
+mark before; n
+t0=\$(klp_uptime_cs)
+klp_insmod /klpb/t_kshift.ko 5; rc=\$?; t1=\$(klp_uptime_cs); mark insmod-rc; echo \$rc
+mark transition-cs; echo \$((t1 - t0))
+mark after; n
+klp_disable t_kshift; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; n
+rmmod t_kshift; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_kshift.ko"
+	qemu_guest_out "$QEMU_LOG"
+	workers=$(guest_after workers)
+	# on 6.12 the hazard is there: kthreads live in kthread_worker_fn
+	[[ $KLPB_KVER == 6.1 ]] || (( workers >= 1 ))
+	[[ $(guest_after before) == 0 ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	(( $(guest_after transition-cs) < 500 ))
+	(( $(guest_after after) >= 1 ))
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# sc_kthread_loop refused|loads (issue 16): patches/43 really changes
+# kthread_worker_fn, the thread function of every kthread_worker. Where
+# kthreads run it (6.12: refused), the patch module's core refuses the patch
+# at load, naming the kthreads and the function: nothing is patched, no
+# transition is left waiting. Where none does (6.1: loads), the same change
+# loads and its transition ends within 5 s: the check looks at the running
+# kernel's kthreads, not at names.
+sc_kthread_loop() {
+	local expect=$1
+	klpb t_kloop "$(kver_patch 43-kthread-worker-loop)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $(grep -cE '^klp-build:   (changed|new|copied) ' <<<"$output") -eq 1 ]]
+	assert_output_has "changed kernel/kthread.o kthread_worker_fn"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KLPB_GUEST_WORKERS
+insmod /klpb/t_kloop.ko; rc=\$?; mark insmod-rc; echo \$rc
+klp_wait_transition t_kloop 5; rc=\$?; mark wait-rc; echo \$rc
+mark sysfs; ls /sys/kernel/livepatch | grep -c t_kloop
+mark refused; dmesg | grep -c 't_kloop: refusing the patch: the livepatch transition could never switch'
+mark named; dmesg | grep -c 't_kloop: kernel thread .* runs kthread_worker_fn as its thread function: it stays in it'
+klp_disable t_kloop; rc=\$?; mark disable-rc; echo \$rc
+rmmod t_kloop; rc=\$?; mark rmmod-rc; echo \$rc
+mark modules; grep -c '^t_kloop ' /proc/modules
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_kloop.ko"
+	qemu_guest_out "$QEMU_LOG"
+	case $expect in
+	refused)
+		(( $(guest_after workers) >= 1 ))
+		[[ $(guest_after insmod-rc) != 0 ]]
+		[[ $(guest_after sysfs) == 0 ]]
+		(( $(guest_after refused) >= 1 ))
+		(( $(guest_after named) >= 1 ))
+		[[ $(guest_after modules) == 0 ]] ;;
+	loads)
+		[[ $(guest_after workers) == 0 ]]
+		[[ $(guest_after insmod-rc) == 0 ]]
+		[[ $(guest_after wait-rc) == 0 ]]
+		[[ $(guest_after sysfs) == 1 ]]
+		[[ $(guest_after refused) == 0 ]]
+		[[ $(guest_after disable-rc) == 0 ]]
+		[[ $(guest_after rmmod-rc) == 0 ]]
+		[[ $(guest_after modules) == 0 ]] ;;
+	*) echo "sc_kthread_loop: refused or loads, not '$expect'" >&2; return 1 ;;
+	esac
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # sc_orc_transition: ORC of patched code makes stack traces through it
 # reliable. patches/21 patches do_nanosleep (and counts calls into a new
 # global that cmdline_proc_show prints). A `sleep` then sleeps INSIDE the

@@ -272,6 +272,14 @@ GUEST
 	sc_line_shift
 }
 
+@test "6.12: lines moved above WARN sites of kernel/kthread.c patch only get_kthread_comm; kthread_worker_fn, where kthreads live, only moves; the transition ends within 5 s" {
+	sc_kthread_line_shift
+}
+
+@test "6.12 refused at load: a changed kthread_worker_fn, the thread function of running kthreads (named); nothing patched" {
+	sc_kthread_loop refused
+}
+
 @test "6.12: ORC: a second patch's transition completes while a task sleeps in patched code (control without ORC stays stuck)" {
 	sc_orc_transition
 }

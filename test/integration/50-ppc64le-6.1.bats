@@ -29,6 +29,9 @@ setup() {
 @test "ppc64le 6.1: WARN in patched code prints a warning with the patched function's name" { lp_warn p_warn; }
 @test "ppc64le 6.1: __jump_table (vmlinux tracepoint key), __ex_table and barrier_nospec (__spec_barrier_fixup) entries of patched code" { sc_jump_ex_alt; }
 @test "ppc64le 6.1: moved lines (BUG/WARN line numbers) patch only the changed function; a blank line alone is no change" { sc_line_shift; }
+@test "ppc64le 6.1: lines moved above WARN sites of kernel/kthread.c patch only get_kthread_comm; the transition ends within 5 s" { sc_kthread_line_shift; }
+@test "ppc64le 6.1: a changed kthread_worker_fn loads (no kthread runs it on this kernel) and its transition ends within 5 s" { sc_kthread_loop loads; }
+@test "ppc64le 6.1: a second patch's transition ends within 5 s while a task sleeps inside the first patch module's code (reliable stacks through module frames)" { pc_sleeper_transition; }
 @test "ppc64le 6.1: module function, module loaded BEFORE the patch (kernel/configs.ko)" { configs_early_case p_mod; }
 @test "ppc64le 6.1: module function, module loaded AFTER the patch (late patching)" { configs_late_case p_late; }
 @test "ppc64le 6.1: callbacks: pre/post patch on load, pre/post unpatch on disable, in order" { hc_callbacks; }

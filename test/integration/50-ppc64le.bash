@@ -83,3 +83,47 @@ pc_refused_other() {
 	assert_output_has "architecture arm is not supported yet"
 	[[ ! -e $BATS_TEST_TMPDIR/nobuild ]]
 }
+
+# Reliable stacks through patch module code (issue 16): patches/21 patches
+# do_nanosleep; a `sleep` then sleeps INSIDE the module's do_nanosleep (its
+# /proc stack names the module) while a second patch (--no-replace) loads.
+# arch_stack_walk_reliable() must accept the module's frames (and the
+# livepatch_handler frame below them), or the second transition would wait
+# for the sleeper; it must end within 5 s. (x86_64's sc_orc_transition is
+# the same case with ORC; ppc64 needs no unwind tables.)
+pc_sleeper_transition() {
+	klpb t_sl_a "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb t_sl_b --no-replace "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+klp_insmod /klpb/t_sl_a.ko; rc=$?; mark a-rc; echo $rc
+sleep 1000 & pid=$!
+sleep 1
+mark sleeps; grep -o 'klpb_sleeps=[0-9]*' /proc/cmdline
+mark sleeper-in-module; grep -c 'do_nanosleep.*\[t_sl_a\]' /proc/$pid/stack
+klp_insmod /klpb/t_sl_b.ko 5; rc=$?; mark b-rc; echo $rc
+mark sleeper; kill -0 $pid && echo asleep
+mark b-patched; grep -c klpb_new_function /proc/version
+kill $pid; wait $pid
+klp_disable t_sl_b; rc=$?; mark b-disable-rc; echo $rc
+rmmod t_sl_b
+klp_disable t_sl_a; rc=$?; mark a-disable-rc; echo $rc
+rmmod t_sl_a; rc=$?; mark a-rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/t_sl_a.ko" "$BATS_TEST_TMPDIR/out/t_sl_b.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after a-rc) == 0 ]]
+	[[ $(guest_after sleeps) =~ ^klpb_sleeps=[1-9] ]]
+	[[ $(guest_after sleeper-in-module) == 1 ]]
+	# t_sl_b's transition ended (within 5 s) while the task slept in t_sl_a
+	[[ $(guest_after b-rc) == 0 ]]
+	[[ $(guest_after sleeper) == asleep ]]
+	[[ $(guest_after b-patched) == 1 ]]
+	[[ $(guest_after b-disable-rc) == 0 ]]
+	[[ $(guest_after a-disable-rc) == 0 ]]
+	[[ $(guest_after a-rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -15,9 +15,12 @@
 #
 # Guest helpers available to SCRIPT (sourced from /klpb-guest.sh):
 #   mark TEXT               echo "KLPB: TEXT"
-#   klp_wait_transition N   wait until /sys/kernel/livepatch/N/transition is 0
+#   klp_uptime_cs           the guest's uptime in centiseconds
+#   klp_wait_transition N [S]  wait until /sys/kernel/livepatch/N/transition
+#                           is 0; fail after S seconds of uptime (default 30)
 #   klp_disable N           echo 0 > enabled, wait until the patch is gone
-#   klp_insmod FILE         insmod, then wait for the transition of the patch
+#   klp_insmod FILE [S]     insmod, then wait for the transition of the patch
+#                           (S seconds at most, counted from before insmod)
 
 # Per-architecture settings (KLPB_BUSYBOX, KLPB_QEMU, KLPB_QEMU_MACHINE,
 # KLPB_CONSOLE, KLPB_DMESG_BENIGN) come from test/lib/kernel.sh.
@@ -56,20 +59,30 @@ INIT
 	chmod 755 "$dir/init"
 	cat >"$dir/klpb-guest.sh" <<'GUEST'
 mark() { echo "KLPB: $*"; }
+klp_uptime_cs() {
+	local u rest
+	read -r u rest </proc/uptime
+	u=${u%.*}${u#*.}
+	while [ ${#u} -gt 1 ] && [ "${u#0}" != "$u" ]; do u=${u#0}; done
+	echo "$u"
+}
 klp_wait_transition() {
-	local n=$1 i=0
+	local n=$1 max=${2:-30} t0=${3:-$(klp_uptime_cs)}
 	while [ "$(cat /sys/kernel/livepatch/$n/transition 2>/dev/null)" = 1 ]; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then echo "KLPB: transition of $n stuck"; return 1; fi
+		if [ $(($(klp_uptime_cs) - t0)) -gt $((max * 100)) ]; then
+			echo "KLPB: transition of $n stuck after ${max}s"
+			return 1
+		fi
 		sleep 0.1
 	done
 	return 0
 }
 klp_insmod() {
-	local f=$1 n
+	local f=$1 max=${2:-30} n t0
 	n=$(basename "$f" .ko | tr - _)
+	t0=$(klp_uptime_cs)
 	insmod "$f" || return 1
-	klp_wait_transition "$n"
+	klp_wait_transition "$n" "$max" "$t0"
 }
 klp_disable() {
 	local n=$1 i=0
