@@ -44,6 +44,12 @@ s390x)
 	KLPB_QEMU_MACHINE=(-cpu max)
 	KLPB_CONSOLE=ttysclp0
 	KLPB_DMESG_BENIGN='' ;;
+arm64)
+	KLPB_BUSYBOX=${KLPB_BUSYBOX:-$KLPB_CACHE/busybox/arm64/bin/busybox}
+	KLPB_QEMU=${KLPB_QEMU:-qemu-system-aarch64}
+	KLPB_QEMU_MACHINE=(-M virt -cpu cortex-a57)
+	KLPB_CONSOLE=ttyAMA0
+	KLPB_DMESG_BENIGN='' ;;
 *) echo "kernel.sh: no test kernel recipe for $KLPB_ARCH" >&2; return 1 ;;
 esac
 # make arguments for the test kernel's tree (configs, out-of-tree modules)
