@@ -1,0 +1,21 @@
+#!/usr/bin/env bats
+# arm64 (issue 10, groundwork), Linux 6.1 with KASLR and the full 2 GB module
+# region (test/configs/arm64-6.1-kaslr.config, KLPB_VARIANT=kaslr): the image
+# moves at boot, so the prototype's anchor-relative references (vmlinux
+# symbols as "seq_printf + link-time distance", applied by the module
+# loader, through module PLTs when far) are tested where they can fail.
+
+KLPB_ARCH=arm64
+KLPB_KVER=6.1
+KLPB_VARIANT=kaslr
+load ../lib/bats-common
+load 60-arm64.bash
+
+setup_file() {
+	a64_need_tools
+	klpb_need_kernel
+}
+
+@test "arm64 6.1 KASLR: the test kernel has RANDOMIZE_BASE, the full module region and module PLTs, no livepatch" { a64_config; }
+@test "arm64 6.1 KASLR: boots to init with a clean dmesg" { a64_boot; }
+@test "arm64 6.1 KASLR: prototype: the image moved; ftrace redirection and anchor-relative symbols still resolve" { a64_redirect; }
