@@ -34,13 +34,13 @@ a64_config() {
 			grep -qx "$c=y" "$cfg" || { echo "$c not set" >&2; return 1; }
 		done
 	else
-		! grep -q '^CONFIG_RANDOMIZE_BASE=y' "$cfg"
+		if grep -q '^CONFIG_RANDOMIZE_BASE=y' "$cfg"; then echo "CONFIG_RANDOMIZE_BASE is set" >&2; return 1; fi
 	fi
 	if [[ $KLPB_KVER == 6.1 ]]; then
 		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_REGS=y "$cfg"
 	else
 		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_ARGS=y "$cfg"
-		! grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$cfg"
+		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$cfg"; then echo "WITH_REGS on 6.12" >&2; return 1; fi
 	fi
 	readelf -h "$KLPB_TEST_BUILD/vmlinux" | grep -q AArch64
 	# the ftrace site: two NOPs at cmdline_proc_show+0, recorded in
@@ -129,7 +129,7 @@ a64_redirect() {
 	a64_deltas "$KLPB_TEST_BUILD/System.map" "$d/klpb_deltas.h"
 	a64_module "$d"
 	# no livepatch marker, nothing for the livepatch loader
-	! modinfo -F livepatch "$d/klpb_redirect.ko" | grep -q .
+	[[ -z $(modinfo -F livepatch "$d/klpb_redirect.ko") ]]
 	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$d/"
 	cat >"$d/guest.sh" <<'GUEST'
 cfg() { head -c 48 /proc/config.gz | od -An -c | head -n1 | tr -s ' '; }
