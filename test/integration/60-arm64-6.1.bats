@@ -9,6 +9,7 @@ KLPB_ARCH=arm64
 KLPB_KVER=6.1
 load ../lib/bats-common
 load 60-arm64.bash
+load 20-livepatch.bash
 
 setup_file() {
 	a64_need_tools
@@ -19,3 +20,9 @@ setup_file() {
 @test "arm64 6.1: boots to init with a clean dmesg; no /sys/kernel/livepatch" { a64_boot; }
 @test "arm64 6.1: a module marked MODULE_INFO(livepatch) is refused" { a64_livepatch_refused; }
 @test "arm64 6.1: prototype: ftrace redirection of a static vmlinux function, a module function with stack arguments, a late module; anchor-relative symbols" { a64_redirect; }
+@test "arm64 6.1: klp-build -a arm64: one changed function through the in-module core (no CONFIG_LIVEPATCH): /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; a64_lp_one a64_one; }
+@test "arm64 6.1: in-module core: a changed function calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper a64_helper; }
+@test "arm64 6.1: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function a64_newfn; }
+@test "arm64 6.1: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
+@test "arm64 6.1: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
+@test "arm64 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; a64_consistency a64_cons; }

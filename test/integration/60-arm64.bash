@@ -197,3 +197,129 @@ GUEST
 	if [[ $KLPB_KVER == 6.1 ]]; then [[ $probe == 0 ]]; else [[ $probe == -22 ]]; fi
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# a64_lp_one NAME: `klp-build -a arm64` on a kernel without CONFIG_LIVEPATCH
+# builds a patch module for one changed function (cmdline_proc_show) with
+# klp-build's in-module core (kmod-template/klpb-ftrace.c): no livepatch
+# marker, vmlinux references as anchor relocations the loader applies; in the
+# guest /sys/kernel/livepatch/NAME appears with enabled=1, transition=0, the
+# kernel's log lines, no rmmod while enabled; echo 0 > enabled restores the
+# function and removes the directory, rmmod works; clean dmesg. The user's
+# tree is left alone.
+a64_lp_one() {
+	local name=$1 before ko
+	before=$(tree_fingerprint)
+	klpb "$name" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tree_fingerprint)" = "$before" ]
+	assert_output_has "no CONFIG_LIVEPATCH: the module gets klp-build's in-module core"
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	[[ -z $(modinfo -F livepatch "$ko") ]]
+	assert_no_section "$ko" .klp.relocs .klp.strings
+	# no livepatch relocation sections or symbols: the loader would skip them
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { cat /proc/cmdline; }
+mark before; check
+mark root-before; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark enabled; cat /sys/kernel/livepatch/$name/enabled
+mark transition; cat /sys/kernel/livepatch/$name/transition
+mark taint; cat /proc/sys/kernel/tainted
+rmmod $name 2>/dev/null; rc=\$?; mark rmmod-enabled-rc; echo \$rc
+mark still; check
+echo 1 > /sys/kernel/livepatch/$name/enabled 2>/dev/null; rc=\$?; mark enable-again-rc; echo \$rc
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+mark dir-disabled; ls -d /sys/kernel/livepatch/$name 2>/dev/null || echo gone
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+mark root-removed; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	assert_guest_lacks before klpb_one_function
+	[[ $(guest_after root-before) == none ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_one_function" ]]
+	[[ $(guest_after enabled) == 1 ]]
+	[[ $(guest_after transition) == 0 ]]
+	# TAINT_LIVEPATCH (bit 15), as the kernel's core sets it
+	(( $(guest_after taint) & (1 << 15) ))
+	[[ $(guest_after rmmod-enabled-rc) != 0 ]]
+	[[ $(guest_after still) == *" klpb_one_function" ]]
+	[[ $(guest_after enable-again-rc) != 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	assert_guest_lacks disabled klpb_one_function
+	[[ $(guest_after disabled) == *console=$KLPB_CONSOLE* ]]
+	[[ $(guest_after dir-disabled) == gone ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	assert_guest_lacks removed klpb_one_function
+	[[ $(guest_after root-removed) == none ]]
+	# the kernel's livepatch log lines, in order
+	qemu_dmesg "$QEMU_LOG" | grep -oE "livepatch: (enabling patch '$name'|'$name': [a-z ]+)" >"$BATS_TEST_TMPDIR/lines"
+	diff -u - "$BATS_TEST_TMPDIR/lines" <<LINES
+livepatch: enabling patch '$name'
+livepatch: '$name': starting patching transition
+livepatch: '$name': patching complete
+livepatch: '$name': starting unpatching transition
+livepatch: '$name': unpatching complete
+LINES
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_consistency NAME: the in-module core switches only when no task has a
+# function being replaced on its stack. patches/21 changes do_nanosleep (and
+# counts its calls in /proc/cmdline): with a `sleep` inside the kernel's
+# do_nanosleep the load fails, naming the task and the function; once it is
+# gone the load works; with a `sleep` inside the patch module's do_nanosleep
+# "echo 0 > enabled" fails and the patch stays; once it is gone, disable and
+# rmmod work; clean dmesg.
+a64_consistency() {
+	local name=$1 ko
+	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
+sleep 1000 & pid=\$!
+sleep 1
+insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
+mark busy-show; show
+mark busy-lsmod; grep -c "^$name " /proc/modules
+kill \$pid; wait \$pid
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+mark show; show
+echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
+mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
+mark busy-disabled-show; show
+kill \$pid; wait \$pid
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled-show; show
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	[[ $(guest_after busy-insmod-rc) != 0 ]]
+	[[ $(guest_after busy-show) == unpatched ]]
+	[[ $(guest_after busy-lsmod) == 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': patching refused: task [0-9]+ \(sleep\) is in do_nanosleep \(do_nanosleep\+0x"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# the two sleeps since the patch: both through the new do_nanosleep
+	[[ $(guest_after show) == " klpb_sleeps=2" ]]
+	[[ $(guest_after busy-disable-rc) != 0 ]]
+	[[ $(guest_after busy-enabled) == 1 ]]
+	[[ $(guest_after busy-disabled-show) == " klpb_sleeps=2" ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': unpatching refused: task [0-9]+ \(sleep\) is in the patched do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+ \[$name\]\)"
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled-show) == unpatched ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
