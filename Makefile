@@ -21,7 +21,7 @@ TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-c
 
 all: $(TOOLS)
 
-.PHONY: bench bench-scale all setup check check-unit check-integration check-convert demo install clean shellcheck \
+.PHONY: bench bench-scale all setup check check-unit check-integration check-arm64 check-convert demo install clean shellcheck \
 	asan fuzz-build check-asan check-fuzz fuzz
 
 %.o: %.c $(HEADERS)
@@ -69,6 +69,10 @@ check-unit: all
 
 check-integration: all
 	bats --print-output-on-failure test/integration
+
+# the arm64 files alone (three cross-built kernels, in-module core; issue 10)
+check-arm64: all
+	bats --print-output-on-failure test/integration/6*-arm64*.bats
 
 # klp-convert against the x86_64 6.1 test kernel (cached by check-integration,
 # else built once), including the boot under QEMU

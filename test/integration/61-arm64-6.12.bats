@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# arm64 (issue 10, groundwork), Linux 6.12 without CONFIG_LIVEPATCH: the test
+# arm64 (issue 10), Linux 6.12 without CONFIG_LIVEPATCH: the test
 # kernel (test/configs/arm64-6.12.config, -Os, no KASLR, built with Debian's
 # aarch64-linux-gnu-gcc through the driver's "build original" stage) boots
 # under QEMU virt/cortex-a57 with a clean dmesg, refuses livepatch-marked
-# modules, and the prototype redirects functions through ftrace.
+# modules, the prototype redirects functions through ftrace, and klp-build
+# builds patch modules with its in-module core (cases named "in-module core").
 
 KLPB_ARCH=arm64
 KLPB_KVER=6.12

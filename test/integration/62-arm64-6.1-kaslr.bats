@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# arm64 (issue 10, groundwork), Linux 6.1 with KASLR and the full 2 GB module
-# region (test/configs/arm64-6.1-kaslr.config, KLPB_VARIANT=kaslr): the image
-# moves at boot, so the prototype's anchor-relative references (vmlinux
-# symbols as "seq_printf + link-time distance", applied by the module
-# loader, through module PLTs when far) are tested where they can fail.
+# arm64 (issue 10), Linux 6.1 with KASLR and the full 2 GB module region
+# (test/configs/arm64-6.1-kaslr.config, KLPB_VARIANT=kaslr): the image moves
+# at boot, so the anchor-relative references (vmlinux symbols as "exported
+# symbol + link-time distance", applied by the module loader, through module
+# PLTs when far) of the prototype and of klp-build's in-module core are
+# tested where they can fail.
 
 KLPB_ARCH=arm64
 KLPB_KVER=6.1
