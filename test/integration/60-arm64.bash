@@ -323,3 +323,23 @@ GUEST
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# a64_refusals: what the in-module core cannot do yet is refused at build
+# time, named, and no module is written: the livepatch headers (callbacks,
+# shadow variables, kpatch-style macros) before anything is compiled; a
+# function of a module (kernel/configs.ko) by klp-convert
+a64_refusals() {
+	local p
+	for p in 30-cmdline-callbacks 31-shadow-variables 32-kpatch-style-callbacks; do
+		klpb a64_ref "$PATCHDIR/$p.patch"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		assert_output_has "callbacks, shadow variables and the klp_* API are not supported yet by klp-build's in-module core"
+		assert_no_ko
+	done
+	klpb a64_ref "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "function ikconfig_read_current of module configs: symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH"
+	assert_no_ko
+}
