@@ -18,6 +18,7 @@
  *   /sys/kernel/livepatch/<module>/{enabled,transition} (the livepatch
  *   directory is created when the kernel has none, shared by every patch
  *   module), the kernel's log lines, a module reference while enabled;
+ *   <module>/vmlinux/patched and <module>/vmlinux/<function,sympos>;
  *   "echo 0 > enabled" removes the redirection and, as the kernel does,
  *   the patch's directory, after which the module can be removed.
  *
@@ -31,7 +32,7 @@
  * Not done yet (refused or documented, DESIGN.md): atomic replace of an
  * earlier patch (a second patch of the same function fails to load: one
  * IPMODIFY ops per function), callbacks, shadow variables, symbols of
- * modules, <object>/patched, the idle tasks' stacks.
+ * modules, the idle tasks' stacks.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 
@@ -66,6 +67,7 @@ struct klpb_ffunc {
 	unsigned long new_addr, new_size;
 	bool registered;
 	struct ftrace_ops ops;
+	struct kobject *kobj;		/* NAME/vmlinux/<function,sympos> */
 };
 
 /* the switch: the handlers redirect only while it is on (set under stop_machine) */
@@ -78,6 +80,7 @@ static bool klpb_enabled;
 
 static struct kobject *klpb_root;	/* /sys/kernel/livepatch (a reference) */
 static struct kobject klpb_kobj;	/* /sys/kernel/livepatch/<module> */
+static struct kobject *klpb_obj_kobj;	/* <module>/vmlinux */
 static bool klpb_kobj_added;
 static DECLARE_COMPLETION(klpb_kobj_released);
 static void klpb_remove_dir(struct work_struct *work);
@@ -497,8 +500,56 @@ static const struct kobj_type klpb_ktype = {
 	.default_groups = klpb_groups,
 };
 
+static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(klpb_active));
+}
+
+static struct kobj_attribute klpb_patched_attr = __ATTR_RO(patched);
+
+/*
+ * As the kernel's core lays them out: <module>/vmlinux/patched and one
+ * directory per function, "<name>,<sympos>" (1 for a unique name).  Plain
+ * kobjects (kobject_create_and_add: vmlinux code frees them).
+ */
+static int klpb_add_object_dirs(void)
+{
+	char name[KSYM_NAME_LEN + 24];
+	unsigned long i;
+	int ret;
+
+	klpb_obj_kobj = kobject_create_and_add("vmlinux", &klpb_kobj);
+	if (!klpb_obj_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_file(klpb_obj_kobj, &klpb_patched_attr.attr);
+	if (ret)
+		return ret;
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		const struct klpb_func *rec = klpb_funcs[i].rec;
+
+		snprintf(name, sizeof(name), "%s,%lu", rec->old_name, rec->sympos ? rec->sympos : 1);
+		klpb_funcs[i].kobj = kobject_create_and_add(name, klpb_obj_kobj);
+		if (!klpb_funcs[i].kobj)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void klpb_del_object_dirs(void)
+{
+	unsigned long i;
+
+	for (i = 0; klpb_funcs && i < klpb_nr_funcs; i++) {
+		kobject_put(klpb_funcs[i].kobj);
+		klpb_funcs[i].kobj = NULL;
+	}
+	kobject_put(klpb_obj_kobj);
+	klpb_obj_kobj = NULL;
+}
+
 static void klpb_remove_dir(struct work_struct *work)
 {
+	klpb_del_object_dirs();
 	if (klpb_kobj_added) {
 		klpb_kobj_added = false;
 		kobject_put(&klpb_kobj);
@@ -534,6 +585,7 @@ static struct kobject *klpb_get_root(void)
 static void klpb_cleanup(void)
 {
 	flush_work(&klpb_remove_work);
+	klpb_del_object_dirs();
 	if (klpb_kobj_added) {
 		klpb_kobj_added = false;
 		kobject_put(&klpb_kobj);
@@ -577,6 +629,12 @@ static int __init klpb_init(void)
 		goto err;
 	}
 	klpb_kobj_added = true;
+	ret = klpb_add_object_dirs();
+	if (ret) {
+		pr_err("'%s': cannot create the object and function directories: %d\n",
+		       THIS_MODULE->name, ret);
+		goto err;
+	}
 
 	pr_notice("enabling patch '%s'\n", THIS_MODULE->name);
 	/* as the module loader does for livepatch modules */

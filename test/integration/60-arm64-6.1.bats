@@ -28,3 +28,4 @@ setup_file() {
 @test "arm64 6.1: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
 @test "arm64 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; a64_consistency a64_cons; }
 @test "arm64 6.1: in-module core: refused at build time, named: livepatch headers (callbacks, shadow variables, kpatch macros), a function of a module" { klpb_need_tools; a64_refusals; }
+@test "arm64 6.1: in-module core: two patch modules (--no-replace) side by side share /sys/kernel/livepatch; a third of a function already patched fails to load; the first removed, the second keeps working" { klpb_need_tools; a64_two; }

@@ -202,10 +202,11 @@ GUEST
 # builds a patch module for one changed function (cmdline_proc_show) with
 # klp-build's in-module core (kmod-template/klpb-ftrace.c): no livepatch
 # marker, vmlinux references as anchor relocations the loader applies; in the
-# guest /sys/kernel/livepatch/NAME appears with enabled=1, transition=0, the
-# kernel's log lines, no rmmod while enabled; echo 0 > enabled restores the
-# function and removes the directory, rmmod works; clean dmesg. The user's
-# tree is left alone.
+# guest /sys/kernel/livepatch/NAME appears with enabled=1, transition=0,
+# vmlinux/patched=1 and vmlinux/cmdline_proc_show,1, the kernel's log
+# lines, no rmmod while enabled; echo 0 > enabled restores the function and
+# removes the directory, rmmod works; clean dmesg. The user's tree is left
+# alone.
 a64_lp_one() {
 	local name=$1 before ko
 	before=$(tree_fingerprint)
@@ -227,6 +228,8 @@ insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
 mark after; check
 mark enabled; cat /sys/kernel/livepatch/$name/enabled
 mark transition; cat /sys/kernel/livepatch/$name/transition
+mark patched; cat /sys/kernel/livepatch/$name/vmlinux/patched
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched
 mark taint; cat /proc/sys/kernel/tainted
 rmmod $name 2>/dev/null; rc=\$?; mark rmmod-enabled-rc; echo \$rc
 mark still; check
@@ -247,6 +250,9 @@ GUEST
 	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_one_function" ]]
 	[[ $(guest_after enabled) == 1 ]]
 	[[ $(guest_after transition) == 0 ]]
+	# the kernel's layout: <object>/patched, <object>/<function,sympos>
+	[[ $(guest_after patched) == 1 ]]
+	[[ $(guest_after funcdir) == "cmdline_proc_show,1" ]]
 	# TAINT_LIVEPATCH (bit 15), as the kernel's core sets it
 	(( $(guest_after taint) & (1 << 15) ))
 	[[ $(guest_after rmmod-enabled-rc) != 0 ]]
@@ -342,4 +348,62 @@ a64_refusals() {
 	[ "$status" -ne 0 ]
 	assert_output_has "function ikconfig_read_current of module configs: symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH"
 	assert_no_ko
+}
+
+# a64_two: two patch modules of the in-module core (--no-replace: atomic
+# replace is not implemented) patch different functions side by side and
+# share /sys/kernel/livepatch; a third one of a function already patched
+# fails to load, named (one IPMODIFY ftrace_ops per function), and leaves
+# nothing behind; the one that created the directory goes first, the other
+# keeps working; the directory goes with the last one
+a64_two() {
+	klpb a64_a --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_b --no-replace "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_c --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+both() { echo "$(grep -c klpb_one_function /proc/cmdline) $(grep -c klpb_new_function /proc/version)"; }
+insmod /klpb/a64_a.ko; rc=$?; mark a-rc; echo $rc
+insmod /klpb/a64_b.ko; rc=$?; mark b-rc; echo $rc
+mark dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark both; both
+insmod /klpb/a64_c.ko 2>/dev/null; rc=$?; mark c-rc; echo $rc
+mark dirs-c; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark lsmod-c; grep -c '^a64_c ' /proc/modules
+mark both-c; both
+klp_disable a64_a; rc=$?; mark a-disable-rc; echo $rc
+rmmod a64_a; rc=$?; mark a-rmmod-rc; echo $rc
+mark dirs-b; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark b-only; both
+klp_disable a64_b; rc=$?; mark b-disable-rc; echo $rc
+rmmod a64_b; rc=$?; mark b-rmmod-rc; echo $rc
+mark none; both
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_a.ko" "$BATS_TEST_TMPDIR/out/a64_b.ko" \
+		"$BATS_TEST_TMPDIR/out/a64_c.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after a-rc) == 0 ]]
+	[[ $(guest_after b-rc) == 0 ]]
+	[[ $(guest_after dirs) == "a64_a a64_b " ]]
+	[[ $(guest_after both) == "1 1" ]]
+	[[ $(guest_after c-rc) != 0 ]]
+	[[ $(guest_after dirs-c) == "a64_a a64_b " ]]
+	[[ $(guest_after lsmod-c) == 0 ]]
+	[[ $(guest_after both-c) == "1 1" ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_c': cannot redirect cmdline_proc_show: register_ftrace_function failed: -16 (another patch or IPMODIFY user holds it)"
+	[[ $(guest_after a-disable-rc) == 0 ]]
+	[[ $(guest_after a-rmmod-rc) == 0 ]]
+	[[ $(guest_after dirs-b) == "a64_b " ]]
+	[[ $(guest_after b-only) == "0 1" ]]
+	[[ $(guest_after b-disable-rc) == 0 ]]
+	[[ $(guest_after b-rmmod-rc) == 0 ]]
+	[[ $(guest_after none) == "0 0" ]]
+	[[ $(guest_after root) == none ]]
+	qemu_dmesg_clean "$QEMU_LOG"
 }
