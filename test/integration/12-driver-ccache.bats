@@ -29,14 +29,35 @@ teardown() {
 	driver_teardown
 }
 
+RUNNER=()
+
+# in_ccache_build CMD...: CMD in a mount namespace of its own where the test
+# build dir is an overlay (the shared cache is not written; the upper dir is
+# in this test's dir) whose saved command lines of the three objects the
+# PATCHES change say "ccache gcc ...", as in a build made with
+# make CC="ccache gcc"
+in_ccache_build() {
+	local u=$BATS_TEST_TMPDIR/upper w=$BATS_TEST_TMPDIR/ovwork
+	mkdir -p "$u" "$w"
+	unshare -m bash -c 'set -e
+		mount -t overlay klpb-test -o "lowerdir=$1,upperdir=$2,workdir=$3" "$1"
+		for o in fs/proc/meminfo.o kernel/configs.o kernel/module/procfs.o; do
+			c=$1/$(dirname $o)/.$(basename $o).cmd
+			sed -i "1s/^\\(cmd_[^ ]* := \\)gcc /\\1ccache gcc /" "$c"
+			grep -q "^cmd_[^ ]* := ccache gcc " "$c"
+		done
+		shift 3
+		exec "$@"' _ "$KLPB_TEST_BUILD" "$u" "$w" "$@"
+}
+
 # wrapped_run TAG [DRIVER ARGS...]: the driver on PATCHES, module t_cc into
 # $BATS_TEST_TMPDIR/TAG/out, the report in TAG/report.json, the work dir
-# kept (its path in WORKDIR)
+# kept (its path in WORKDIR); run through the command RUNNER (array) if set
 wrapped_run() {
 	local tag=$1
 	shift
 	mkdir -p "$BATS_TEST_TMPDIR/$tag/out"
-	run "$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" -n t_cc --keep \
+	run "${RUNNER[@]}" "$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" -n t_cc --keep \
 		-o "$BATS_TEST_TMPDIR/$tag/out" --report "$BATS_TEST_TMPDIR/$tag/report.json" "$@" "${PATCHES[@]}"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -139,4 +160,27 @@ PY
 	[ "$status" -eq 0 ]
 	assert_output_has "built: $b"
 	grep -qxF "fake kbuild all CC=distcc gcc" "$b/klp-build-original.log"
+}
+
+@test "a build dir made with CC=\"ccache gcc\": its saved wrapper is dropped (or replaced by --cc-wrapper); same objects and module" {
+	unshare -m true 2>/dev/null || skip "unshare -m does not work here (needs root: the build dir is overlaid, not written)"
+	grep -qw overlay /proc/filesystems || skip "no overlay file system"
+	wrapped_run plain
+	WORK_A=$WORKDIR
+	RUNNER=(in_ccache_build)
+	wrapped_run saved
+	WORK_B=$WORKDIR
+	# the overlay had the wrapper (the upper dir holds the edited .cmd)
+	grep -q '^cmd_fs/proc/meminfo.o := ccache gcc ' "$BATS_TEST_TMPDIR/upper/fs/proc/.meminfo.o.cmd"
+	# and the shared build dir has not
+	grep -q '^cmd_fs/proc/meminfo.o := gcc ' "$KLPB_TEST_BUILD/fs/proc/.meminfo.o.cmd"
+	grep -q '^gcc ' "$WORK_B/patched/fs/proc/meminfo.o.cmdline"
+	same_results plain saved
+	rm -rf "$WORK_B"
+	export DISTCC_HOSTS=localhost DISTCC_DIR=$BATS_TEST_TMPDIR/distcc
+	wrapped_run distcc --cc-wrapper distcc
+	WORK_B=$WORKDIR
+	grep -q '^distcc gcc ' "$WORK_B/patched/kernel/module/procfs.o.cmdline"
+	same_results plain distcc
+	rm -rf "$WORK_A" "$WORK_B"
 }
