@@ -113,6 +113,11 @@ PY
 	misses=$(awk '$1 == "cache_miss" { print $2 }' <<<"$output")
 	[[ $misses -ge 4 ]] || { echo "ccache: $misses cache misses, expected at least 4" >&2; false; }
 	same_results plain ccache
+	# control: the comparison sees one changed byte of one recompiled object
+	printf 'X' | dd of="$WORK_B/patched/fs/proc/meminfo.o" bs=1 seek=64 conv=notrunc status=none
+	run same_results plain ccache
+	[ "$status" -eq 1 ]
+	assert_output_has "patched/fs/proc/meminfo.o"
 	rm -rf "$WORK_A" "$WORK_B"
 }
 
