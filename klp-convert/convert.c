@@ -141,7 +141,7 @@ static int check_load_time_table(struct elf *elf, const struct reloc_rec *rec,
 }
 
 static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb *db,
-			 const struct reloc_rec *rec)
+			 struct reloc_rec *rec)
 {
 	struct symreq req = {
 		.name = rec->name,
@@ -230,6 +230,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		return -1;
 	sym = klp_symbol(elf, &res, rec->name);
 	add_klp_reloc(rsec, rec->place, type, sym, rec->addend);
+	rec->klp_objname = res.objname;
+	rec->sympos = res.sympos;
 	/* x86 apply_relocate_add refuses a place that is not zero; RELA keeps
 	 * the addend in the relocation, so the bytes carry nothing */
 	if (!arch->reloc_field_in_insn)
@@ -238,7 +240,7 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 }
 
 static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs,
-			const struct func_rec *rec)
+			struct func_rec *rec)
 {
 	struct symreq req = {
 		.name = rec->old_name,
@@ -261,6 +263,7 @@ static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs
 	}
 	elf_write_word(elf, funcs->data + rec->offset + KLPB_FUNC_SYMPOS * ps, ps,
 		       res.sympos);
+	rec->sympos = res.sympos;
 	return 0;
 }
 
@@ -340,4 +343,38 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 	if (strings)
 		strings->deleted = true;
 	return 0;
+}
+
+/*
+ * "function OBJNAME NAME SYMPOS OBJFILE" per .klp.funcs entry and
+ * "symbol OBJNAME NAME SYMPOS OBJFILE" per .klp.sym symbol (OBJFILE "-"
+ * when the record names none); the driver's --report reads them.
+ */
+void convert_list(FILE *f, const struct records *recs)
+{
+	size_t i, j;
+
+	for (i = 0; i < recs->nr_funcs; i++) {
+		const struct func_rec *r = &recs->func[i];
+
+		fprintf(f, "function %s %s %lu %s\n", objname_str(r->objname), r->old_name,
+			r->sympos, r->objfile ? r->objfile : "-");
+	}
+	for (i = 0; i < recs->nr_relocs; i++) {
+		const struct reloc_rec *r = &recs->reloc[i];
+
+		if (!r->klp_objname)
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct reloc_rec *o = &recs->reloc[j];
+
+			if (o->klp_objname && o->sympos == r->sympos &&
+			    !strcmp(o->klp_objname, r->klp_objname) && !strcmp(o->name, r->name))
+				break;
+		}
+		if (j < i)
+			continue;
+		fprintf(f, "symbol %s %s %lu %s\n", r->klp_objname, r->name, r->sympos,
+			r->objfile ? r->objfile : "-");
+	}
 }

@@ -24,6 +24,9 @@ static void usage(FILE *f)
 		"\n"
 		"  --kernel-build DIR   build dir of the original kernel (vmlinux,\n"
 		"                       modules.order and the modules' .ko files)\n"
+		"      --list           print each resolution on standard output once\n"
+		"                       OUT.ko is written: \"function|symbol OBJNAME NAME\n"
+		"                       SYMPOS OBJFILE\" (OBJFILE - when not known)\n"
 		"  -v, --verbose        explain each resolution\n"
 		"  -h, --help           this help\n"
 		"      --version        print the version\n"
@@ -34,6 +37,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel-build", required_argument, NULL, 'b' },
+		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -44,13 +48,16 @@ int main(int argc, char **argv)
 	struct records recs;
 	struct symdb *db = NULL;
 	struct elf *elf;
-	int c, ret = 1;
+	int c, ret = 1, list = 0;
 
 	klpb_prog = "klp-convert";
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			build = optarg;
+			break;
+		case 'l':
+			list = 1;
 			break;
 		case 'v':
 			klpb_verbose++;
@@ -100,6 +107,8 @@ int main(int argc, char **argv)
 		goto out_recs;
 	INFO("%s: %zu function(s), %zu relocation(s)", out, recs.nr_funcs,
 	     recs.nr_relocs);
+	if (list)
+		convert_list(stdout, &recs);
 	ret = 0;
 out_recs:
 	records_free(&recs);
