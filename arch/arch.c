@@ -15,6 +15,7 @@ static const struct arch_info arch_infos[] = {
 		.name = "x86_64", .aliases = "amd64",
 		.kernel_arch = "x86_64", .srcarch = "x86",
 		.cross_compile = "x86_64-linux-gnu-", .boot_image = "arch/x86/boot/bzImage",
+		.kconfig = "CONFIG_X86_64=y",
 		.diff_cflags = "", .backend = &arch_x86_64,
 	},
 	{
@@ -30,6 +31,7 @@ static const struct arch_info arch_infos[] = {
 		.name = "ppc64le", .aliases = "ppc64el",
 		.kernel_arch = "powerpc", .srcarch = "powerpc",
 		.cross_compile = "powerpc64le-linux-gnu-", .boot_image = "vmlinux",
+		.kconfig = "CONFIG_PPC64=y CONFIG_CPU_LITTLE_ENDIAN=y",
 		.diff_cflags = "-mcmodel=large -mno-save-toc-indirect -mlongcall -mno-pltseq",
 		.backend = &arch_ppc64le,
 	},
@@ -46,12 +48,14 @@ static const struct arch_info arch_infos[] = {
 		.name = "s390x", .aliases = "",
 		.kernel_arch = "s390", .srcarch = "s390",
 		.cross_compile = "s390x-linux-gnu-", .boot_image = "arch/s390/boot/bzImage",
+		.kconfig = "CONFIG_S390=y",
 		.diff_cflags = "-fPIC -mno-pic-data-is-text-relative", .backend = &arch_s390x,
 	},
 	{
 		.name = "arm64", .aliases = "aarch64",
 		.kernel_arch = "arm64", .srcarch = "arm64",
 		.cross_compile = "aarch64-linux-gnu-", .boot_image = "arch/arm64/boot/Image",
+		.kconfig = "CONFIG_ARM64=y",
 		/*
 		 * Diff objects are compiled as the kernel's (-mcmodel=small):
 		 * on kernels without CONFIG_LIVEPATCH (arm64 6.1, 6.12)
@@ -66,6 +70,7 @@ static const struct arch_info arch_infos[] = {
 		.name = "arm", .aliases = "armhf armv7l",
 		.kernel_arch = "arm", .srcarch = "arm",
 		.cross_compile = "arm-linux-gnueabihf-", .boot_image = "arch/arm/boot/zImage",
+		.kconfig = "CONFIG_ARM=y",
 		.diff_cflags = "", .no_backend = "no 32-bit arm back-end yet (issue 12)",
 	},
 };

@@ -188,6 +188,7 @@ struct arch_info {
 	const char *srcarch;		/* arch/<srcarch>/ in the kernel tree */
 	const char *cross_compile;	/* Debian's cross toolchain prefix */
 	const char *boot_image;		/* the image a test boots, in the build dir */
+	const char *kconfig;		/* lines every .config for this arch has */
 	/*
 	 * Flags added to both sides of the diff (before -c): the diff pair is
 	 * then compiled unlike the kernel's own objects, and create-diff-object

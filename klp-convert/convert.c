@@ -193,7 +193,7 @@ static const char *const module_ref_refused =
 	"symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH (in-module core, issue 10)";
 
 static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb *db,
-			 const struct reloc_rec *rec, const struct anchor *anchor)
+			 struct reloc_rec *rec, const struct anchor *anchor)
 {
 	struct symreq req = {
 		.name = rec->name,
@@ -294,6 +294,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		return -1;
 	sym = klp_symbol(elf, &res, rec->name);
 	add_klp_reloc(rsec, rec->place, type, sym, rec->addend);
+	rec->klp_objname = res.objname;
+	rec->sympos = res.sympos;
 	/* x86 apply_relocate_add refuses a place that is not zero; RELA keeps
 	 * the addend in the relocation, so the bytes carry nothing */
 	if (!arch->reloc_field_in_insn)
@@ -302,7 +304,7 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 }
 
 static int convert_func(struct elf *elf, const struct arch *arch, struct symdb *db,
-			struct section *funcs, const struct func_rec *rec,
+			struct section *funcs, struct func_rec *rec,
 			const struct anchor *anchor)
 {
 	struct symreq req = {
@@ -335,6 +337,7 @@ static int convert_func(struct elf *elf, const struct arch *arch, struct symdb *
 		anchor_reloc(anchor, funcs, rec->offset + KLPB_FUNC_OLD_ADDR * ps,
 			     arch->abs_reloc, &res, 0);
 	}
+	rec->sympos = res.sympos;
 	return 0;
 }
 
@@ -421,4 +424,38 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 	if (strings)
 		strings->deleted = true;
 	return 0;
+}
+
+/*
+ * "function OBJNAME NAME SYMPOS OBJFILE" per .klp.funcs entry and
+ * "symbol OBJNAME NAME SYMPOS OBJFILE" per .klp.sym symbol (OBJFILE "-"
+ * when the record names none); the driver's --report reads them.
+ */
+void convert_list(FILE *f, const struct records *recs)
+{
+	size_t i, j;
+
+	for (i = 0; i < recs->nr_funcs; i++) {
+		const struct func_rec *r = &recs->func[i];
+
+		fprintf(f, "function %s %s %lu %s\n", objname_str(r->objname), r->old_name,
+			r->sympos, r->objfile ? r->objfile : "-");
+	}
+	for (i = 0; i < recs->nr_relocs; i++) {
+		const struct reloc_rec *r = &recs->reloc[i];
+
+		if (!r->klp_objname)
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct reloc_rec *o = &recs->reloc[j];
+
+			if (o->klp_objname && o->sympos == r->sympos &&
+			    !strcmp(o->klp_objname, r->klp_objname) && !strcmp(o->name, r->name))
+				break;
+		}
+		if (j < i)
+			continue;
+		fprintf(f, "symbol %s %s %lu %s\n", r->klp_objname, r->name, r->sympos,
+			r->objfile ? r->objfile : "-");
+	}
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arch.h"
 #include "elf.h"
@@ -26,6 +27,7 @@ struct func_rec {
 	const char *old_name;
 	const char *objname;		/* NULL = vmlinux */
 	const char *objfile;
+	unsigned long sympos;		/* written by convert() */
 };
 
 /* one struct klpb_reloc of .klp.relocs */
@@ -39,6 +41,9 @@ struct reloc_rec {
 	int64_t addend;
 	unsigned int type;
 	unsigned int flags;
+	/* set by convert() when the record became a livepatch relocation */
+	const char *klp_objname;	/* the object it resolved in, or NULL */
+	unsigned long sympos;
 };
 
 struct records {
@@ -98,6 +103,8 @@ int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr);
  */
 int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 	    struct records *recs, bool in_module_core);
+/* --list: one line per function record and per livepatch symbol */
+void convert_list(FILE *f, const struct records *recs);
 
 /* "vmlinux" for NULL */
 static inline const char *objname_str(const char *objname)

@@ -28,6 +28,9 @@ static void usage(FILE *f)
 		"                       vmlinux become ordinary relocations against an\n"
 		"                       exported anchor symbol plus the link-time distance;\n"
 		"                       each function record gets its old address\n"
+		"      --list           print each resolution on standard output once\n"
+		"                       OUT.ko is written: \"function|symbol OBJNAME NAME\n"
+		"                       SYMPOS OBJFILE\" (OBJFILE - when not known)\n"
 		"  -v, --verbose        explain each resolution\n"
 		"  -h, --help           this help\n"
 		"      --version        print the version\n"
@@ -39,6 +42,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "kernel-build", required_argument, NULL, 'b' },
 		{ "in-module-core", no_argument, NULL, 'M' },
+		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -49,7 +53,7 @@ int main(int argc, char **argv)
 	struct records recs;
 	struct symdb *db = NULL;
 	struct elf *elf;
-	int c, ret = 1;
+	int c, ret = 1, list = 0;
 	bool in_module_core = false;
 
 	klpb_prog = "klp-convert";
@@ -60,6 +64,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			in_module_core = true;
+			break;
+		case 'l':
+			list = 1;
 			break;
 		case 'v':
 			klpb_verbose++;
@@ -109,6 +116,8 @@ int main(int argc, char **argv)
 		goto out_recs;
 	INFO("%s: %zu function(s), %zu relocation(s)", out, recs.nr_funcs,
 	     recs.nr_relocs);
+	if (list)
+		convert_list(stdout, &recs);
 	ret = 0;
 out_recs:
 	records_free(&recs);

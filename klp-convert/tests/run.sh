@@ -143,6 +143,19 @@ check "saved_command_line: 2 relocations share one symbol" \
 objcopy -O binary --only-section=.klp.funcs "$T/out.ko" "$T/funcs.bin"
 check ".klp.funcs: sympos 0 for both functions" \
 	test "$(od -v -An -tu8 -w48 "$T/funcs.bin" | awk '{ print $4 }' | tr '\n' ' ')" = "0 0 "
+# --list (klp-build --report): the same output, one line per livepatch
+# symbol with the position in its name, one per function record
+"$KC" --kernel-build "$B" --list "$T/kmod/klpb_ct.ko" "$T/out-list.ko" >"$T/list" 2>"$T/list.err" ||
+	fail "klp-convert --list: $(cat "$T/list.err")"
+check "--list: the same OUT.ko" cmp -s "$T/out.ko" "$T/out-list.ko"
+list_matches_symbols() { # LIST KO: the symbol lines are exactly KO's .klp.sym symbols
+	diff <(awk '$1 == "symbol" { print $2 "." $3 "," $4 }' "$1" | LC_ALL=C sort) \
+		<(readelf -sW "$2" | awk '$NF ~ /^\.klp\.sym\./ { print substr($NF, 10) }' | LC_ALL=C sort -u)
+}
+check "--list: every .klp.sym symbol, with its position" list_matches_symbols "$T/list" "$T/out.ko"
+check "--list: both function records, sympos 0" \
+	test "$(awk '$1 == "function" { print $2, $3, $4, $5 }' "$T/list" | LC_ALL=C sort | tr '\n' ';')" = \
+	"configs ikconfig_read_current 0 kernel/configs.o;vmlinux cmdline_proc_show 0 fs/proc/cmdline.o;"
 
 # 6.12 spells modules.order lines path/x.o
 mkdir -p "$T/b612/kernel"
@@ -199,8 +212,10 @@ check "kallsyms_lookup_name (a kallsyms_ name kallsyms keeps) resolves" \
 # several core.c blocks hold edge_show: the original object decides
 for f in intel amd; do
 	"$T/mkrecs" errors.o "$T/e.o" "edge_show:vmlinux:arch/x86/events/$f/core.o:1"
-	if "$KC" --kernel-build "$B" "$T/e.o" "$T/e-out.o" 2>"$T/e.log"; then
+	if "$KC" --kernel-build "$B" --list "$T/e.o" "$T/e-out.o" >"$T/e.list" 2>"$T/e.log"; then
 		pos=$(readelf -sW "$T/e-out.o" | grep -o 'klp\.sym\.vmlinux\.edge_show,[0-9]*' | cut -d, -f2)
+		check "--list: edge_show of arch/x86/events/$f/core.o at position $pos" \
+			grep -qx "symbol vmlinux edge_show $pos arch/x86/events/$f/core.o" "$T/e.list"
 		addr=$(awk '$3 == "edge_show" { print $1 }' "$B/System.map" | sed -n "${pos}p")
 		# the chosen address must lie in the block that holds this object's locals
 		blk=$(readelf -sW "$B/vmlinux" | awk -v a="$addr" '$4 == "FILE" { n++ } $2 == a && $8 == "edge_show" { print n }')

@@ -3,118 +3,22 @@
 # refusals, and the source tree left untouched.
 
 load ../lib/bats-common
+load 10-driver.bash
 
 setup_file() {
 	klpb_need_kernel
 }
 
-# comment_patch OUT FILE...: a patch appending a comment to each FILE (at
-# the end, so no line number changes: the objects must not change).
-comment_patch() {
-	local out=$1 f
-	shift
-	: >"$out"
-	for f in "$@"; do
-		cp "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new"
-		echo "/* klp-build test: comment only */" >>"$BATS_TEST_TMPDIR/new"
-		unified_diff "$f" "$KLPB_TEST_SRC/$f" "$BATS_TEST_TMPDIR/new" >>"$out"
-	done
-}
-
-# --- the driver's children end with it -------------------------------------
-# A run is started with KLPB_T_RUN=$BATS_TEST_TMPDIR in its environment,
-# which every process it starts inherits: run_procs finds what is left.
-
-# run_procs: pids of the processes of this test's driver run
-run_procs() {
-	local f p
-	for f in /proc/[0-9]*/environ; do
-		p=${f#/proc/}
-		p=${p%/environ}
-		if tr '\0' '\n' 2>/dev/null <"$f" | grep -qxF "KLPB_T_RUN=$BATS_TEST_TMPDIR"; then
-			echo "$p"
-		fi
-	done
-	return 0
-}
-
-# assert_run_gone: within 5 s no process of the run is left
-assert_run_gone() {
-	local i left
-	for ((i = 0; i < 50; i++)); do
-		left=$(run_procs)
-		[[ -n $left ]] || return 0
-		sleep 0.1
-	done
-	echo "processes of the run still alive after the driver exited:" >&2
-	# shellcheck disable=SC2086 # one pid per word
-	ps -o pid,ppid,pgid,args -p "$(echo $left | tr ' ' ,)" >&2 || true
-	return 1
-}
-
-# slow_gcc CMDLINE MEMINFO: a gcc stand-in first on PATH; the patched
-# compile of fs/proc/cmdline.c (fs/proc/meminfo.c) of a work dir of this
-# test runs the shell code CMDLINE (MEMINFO) instead, where $t is
-# $BATS_TEST_TMPDIR; everything else is the real gcc
-slow_gcc() {
-	local real
-	real=$(command -v gcc)
-	mkdir -p "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/tmp"
-	cat >"$BATS_TEST_TMPDIR/bin/gcc" <<GCC
-#!/bin/bash
-t=$BATS_TEST_TMPDIR
-case " \$* " in
-*" \$t/tmp/klp-build."*"/src/fs/proc/cmdline.c "*) $1 ;;
-*" \$t/tmp/klp-build."*"/src/fs/proc/meminfo.c "*) $2 ;;
-esac
-exec $real "\$@"
-GCC
-	chmod +x "$BATS_TEST_TMPDIR/bin/gcc"
-}
-
-# start_run PATCH: the driver in the background (-j2, stopping after the
-# patched compiles), with the stand-in gcc and TMPDIR in this test's dir;
-# sets DRIVER (its pid) and DRIVER_LOG
-start_run() {
-	DRIVER_LOG=$BATS_TEST_TMPDIR/driver.log
-	KLPB_T_RUN=$BATS_TEST_TMPDIR TMPDIR=$BATS_TEST_TMPDIR/tmp PATH="$BATS_TEST_TMPDIR/bin:$PATH" \
-		"$KLPB_DRIVER" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" -j2 \
-		-o "$BATS_TEST_TMPDIR/out" --stop-after-build-patched "$1" >"$DRIVER_LOG" 2>&1 3>&- &
-	DRIVER=$!
-}
-
-# wait_file FILE: FILE appears within 60 s (else the run's output is shown)
-wait_file() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[[ ! -e $1 ]] || return 0
-		sleep 0.1
-	done
-	echo "$1 did not appear; driver output:" >&2
-	cat "$DRIVER_LOG" >&2
-	return 1
-}
-
-# assert_no_work_dir: the run's work dir is gone
-assert_no_work_dir() {
-	local left
-	left=$(find "$BATS_TEST_TMPDIR/tmp" -mindepth 1 -maxdepth 1 -name 'klp-build.*')
-	[[ -z $left ]] || { echo "work dir left: $left" >&2; return 1; }
-}
-
 teardown() {
-	# what a failed test left running (by pid, only this test's processes)
-	local p
-	[[ -e $BATS_TEST_TMPDIR/bin/gcc ]] || return 0
-	for p in $(run_procs); do kill "$p" 2>/dev/null || true; done
+	driver_teardown
 }
 
 @test "TERM to the driver during the patched compile: no process of the run survives, the work dir is gone" {
 	local p=$BATS_TEST_TMPDIR/comment.patch rc=0
 	comment_patch "$p" fs/proc/cmdline.c
-	slow_gcc 'touch "$t/compiling"; exec sleep 60' ''
-	start_run "$p"
-	wait_file "$BATS_TEST_TMPDIR/compiling"
+	slow_gcc "$PAT_CMDLINE" "$HANG"
+	start_run --stop-after-build-patched "$p"
+	wait_file "$BATS_TEST_TMPDIR/hanging"
 	kill -TERM "$DRIVER"
 	wait "$DRIVER" || rc=$?
 	cat "$DRIVER_LOG"
@@ -127,13 +31,14 @@ teardown() {
 	local p=$BATS_TEST_TMPDIR/comment.patch rc=0
 	comment_patch "$p" fs/proc/cmdline.c fs/proc/meminfo.c
 	# cmdline.o (waited for first) fails once meminfo.o's compile runs
-	slow_gcc 'for i in $(seq 600); do [ -e "$t/compiling" ] && break; sleep 0.1; done; echo "klpb: simulated compile failure" >&2; exit 1' \
-		'touch "$t/compiling"; exec sleep 60'
-	start_run "$p"
+	slow_gcc "$PAT_CMDLINE" 'for i in $(seq 600); do [ -e "$t/hanging" ] && break; sleep 0.1; done; echo "klpb: simulated compile failure" >&2; exit 1' \
+		"$PAT_MEMINFO" "$HANG"
+	start_run --stop-after-build-patched "$p"
 	wait "$DRIVER" || rc=$?
 	cat "$DRIVER_LOG"
-	[ "$rc" -eq 1 ]
-	[[ -e $BATS_TEST_TMPDIR/compiling ]]
+	# a build failure
+	[ "$rc" -eq 4 ]
+	[[ -e $BATS_TEST_TMPDIR/hanging ]]
 	grep -qF "fs/proc/cmdline.o: compiling the patched fs/proc/cmdline.c failed" "$DRIVER_LOG"
 	grep -qF "klpb: simulated compile failure" "$DRIVER_LOG"
 	assert_run_gone
@@ -171,13 +76,6 @@ teardown() {
 	assert_no_ko
 }
 
-# fake_tree DIR: a minimal "kernel source tree" whose make prints the config
-# it was given (BUILD/.config) and fails
-fake_tree() {
-	mkdir -p "$1/kernel"
-	printf '%%:\n\t@echo "fake kbuild $@: $$(cat $(O)/.config)"; exit 1\n' >"$1/Makefile"
-}
-
 @test "refused: a source tree configured in place (would be modified by kbuild), before anything is created" {
 	local fake=$BATS_TEST_TMPDIR/fake
 	fake_tree "$fake"
@@ -206,7 +104,7 @@ fake_tree() {
 	[ "$status" -ne 0 ]
 	assert_output_has "no kernel config: give -c FILE"
 	mkdir -p "$b"
-	echo CONFIG_KLPB_FROM_BUILD_DIR=y >"$b/.config"
+	printf 'CONFIG_KLPB_FROM_BUILD_DIR=y\nCONFIG_X86_64=y\n' >"$b/.config"
 	run "$KLPB_DRIVER" -s "$fake" -b "$b" -o "$BATS_TEST_TMPDIR/out" "$PATCHDIR/01-cmdline-one-function.patch"
 	echo "$output"
 	[ "$status" -ne 0 ]
