@@ -116,9 +116,12 @@ fake_tools() {
 start_run() {
 	DRIVER_LOG=$BATS_TEST_TMPDIR/driver.log
 	mkdir -p "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/tmp"
+	# env --default-signal: a shell started in the background (CI under
+	# nohup, "cmd &" in a script) has SIGINT ignored, which bash can then
+	# neither trap nor reset; a user's terminal never does that
 	set -m
 	KLPB_T_RUN=$BATS_TEST_TMPDIR TMPDIR=$BATS_TEST_TMPDIR/tmp PATH="$BATS_TEST_TMPDIR/bin:$PATH" \
-		"${DRIVER_BIN:-$KLPB_DRIVER}" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" -j2 \
+		env --default-signal=INT,TERM,HUP "${DRIVER_BIN:-$KLPB_DRIVER}" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" -j2 \
 		-o "$BATS_TEST_TMPDIR/out" --report "$BATS_TEST_TMPDIR/report.json" "$@" >"$DRIVER_LOG" 2>&1 3>&- &
 	DRIVER=$!
 	set +m

@@ -79,3 +79,15 @@ lp_warn() {
 	grep -E 'WARNING: CPU: [0-9]+ PID: [0-9]+ at fs/proc/cmdline.c:[0-9]+ cmdline_proc_show' <<<"$d"
 	refute_grep 'invalid opcode|Oops|BUG:|general protection|[Kk]ernel panic|Unrecoverable' "$d"
 }
+
+# lp_static_calls_booted: the booted part of the static-calls cases
+# (patches/40-filesystems-static-calls.patch, built as p_static): the
+# patched filesystems_proc_show lists
+# through the file's static functions and data; before/after/disable/unload
+lp_static_calls_booted() {
+	lifecycle p_static 'grep klpb_static /proc/filesystems | tr "\n" " "; grep -c sysfs /proc/filesystems'
+	[[ $(guest_after before) == 1 ]]
+	[[ $(guest_after after) == "klpb_static proc klpb_static2 sysfs 2" ]]
+	[[ $(guest_after disabled) == 1 ]]
+	[[ $(guest_after removed) == 1 ]]
+}

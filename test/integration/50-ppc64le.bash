@@ -56,11 +56,7 @@ pc_static_calls() {
 			grep -E "R_PPC64_ADDR64 .* \.klp\.sym\.vmlinux\.$s(,[0-9]+)? " ||
 			{ echo "no livepatch relocation to $s"; return 1; }
 	done
-	lifecycle p_static 'grep klpb_static /proc/filesystems | tr "\n" " "; grep -c sysfs /proc/filesystems'
-	[[ $(guest_after before) == 1 ]]
-	[[ $(guest_after after) == "klpb_static proc klpb_static2 sysfs 2" ]]
-	[[ $(guest_after disabled) == 1 ]]
-	[[ $(guest_after removed) == 1 ]]
+	lp_static_calls_booted
 }
 
 # a changed __init function is refused with the reason, nothing written

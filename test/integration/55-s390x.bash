@@ -85,11 +85,7 @@ sx_static_calls() {
 		echo "a 32-bit PC-relative livepatch relocation to vmlinux is left" >&2
 		return 1
 	fi
-	lifecycle p_static 'grep klpb_static /proc/filesystems | tr "\n" " "; grep -c sysfs /proc/filesystems'
-	[[ $(guest_after before) == 1 ]]
-	[[ $(guest_after after) == "klpb_static proc klpb_static2 sysfs 2" ]]
-	[[ $(guest_after disabled) == 1 ]]
-	[[ $(guest_after removed) == 1 ]]
+	lp_static_calls_booted
 }
 
 # Expolines off (spectre_v2=off): module_finalize() runs nospec_revert() on
