@@ -21,7 +21,7 @@ TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-c
 
 all: $(TOOLS)
 
-.PHONY: bench bench-scale all setup check check-all check-unit check-integration check-integration-all \
+.PHONY: bench bench-cold bench-scale all setup check check-all check-unit check-integration check-integration-all \
 	check-arm64 check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
 
 %.o: %.c $(HEADERS)
@@ -116,6 +116,11 @@ bench: all
 	KLPB_ARCH=ppc64le bash bench/warm-patch
 	KLPB_ARCH=s390x bash bench/warm-patch
 
+# cold original build: klp-build beside a plain make of the same config
+# (bench/cold-build; three kernel builds from scratch, minutes each)
+bench-cold: all
+	bash bench/cold-build
+
 # time and max RSS of the tools on the largest cached inputs (bench/scale)
 bench-scale: all
 	bash bench/scale
@@ -124,7 +129,7 @@ demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale .ci/run \
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale bench/cold-build .ci/run \
 		klp-convert/tests/run.sh test/fuzz/run test/unit/run test/unit/lib.sh test/unit/flags.sh test/integration/*.bash
 
 install: all
