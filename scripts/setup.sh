@@ -11,7 +11,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	gcc-powerpc64le-linux-gnu qemu-system-ppc
 	gcc-s390x-linux-gnu qemu-system-misc
-	bats shellcheck
+	bats shellcheck time
 	afl++ clang
 )
 # Extra packages can be asked for: KLPB_SETUP_EXTRA="gcc-powerpc64le-linux-gnu ..."
