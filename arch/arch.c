@@ -56,7 +56,15 @@ static const struct arch_info arch_infos[] = {
 		.kernel_arch = "arm64", .srcarch = "arm64",
 		.cross_compile = "aarch64-linux-gnu-", .boot_image = "arch/arm64/boot/Image",
 		.kconfig = "CONFIG_ARM64=y",
-		.diff_cflags = "", .no_backend = "no arm64 back-end yet (issue 10)",
+		/*
+		 * Diff objects are compiled as the kernel's (-mcmodel=small):
+		 * on kernels without CONFIG_LIVEPATCH (arm64 6.1, 6.12)
+		 * klp-convert writes references to vmlinux as ordinary
+		 * relocations against an exported symbol plus the link-time
+		 * distance, which the module loader applies (vmlinux moves as
+		 * one block under KASLR; DESIGN.md "arm64").
+		 */
+		.diff_cflags = "", .in_module_core = true, .backend = &arch_arm64,
 	},
 	{
 		.name = "arm", .aliases = "armhf armv7l",

@@ -68,6 +68,12 @@ struct arch {
 	 * relocation and lists in __mcount_loc (s390 -mnop-mcount).
 	 */
 	const char *fentry_name;
+	/*
+	 * With fentry_name NULL: the section that lists the sites, one
+	 * pointer each (NULL: "__mcount_loc"; arm64:
+	 * "__patchable_function_entries").
+	 */
+	const char *ftrace_sites;
 
 	/* bytes of the instruction/data field a relocation type writes */
 	unsigned int (*reloc_size)(unsigned int type);
@@ -190,6 +196,13 @@ struct arch_info {
 	 * own objects").
 	 */
 	const char *diff_cflags;
+	/*
+	 * Kernels of this arch without CONFIG_LIVEPATCH get klp-build's own
+	 * core in the patch module (kmod-template/klpb-ftrace.c: ftrace
+	 * redirection, /sys/kernel/livepatch) and klp-convert
+	 * --in-module-core; false: such kernels are refused.
+	 */
+	bool in_module_core;
 	const struct arch *backend;	/* NULL: recognised, not supported yet */
 	const char *no_backend;		/* why, when backend is NULL */
 };
@@ -202,5 +215,6 @@ const struct arch_info *arch_info_at(unsigned int i);	/* NULL past the end */
 extern const struct arch arch_x86_64;
 extern const struct arch arch_ppc64le;
 extern const struct arch arch_s390x;
+extern const struct arch arch_arm64;
 
 #endif

@@ -67,8 +67,9 @@ static const char *text_family(const char *name)
  * A livepatch redirects a function at its ftrace call, which the compiler
  * puts within the first instructions (after ENDBR or the ppc64 global entry):
  * within arch->ftrace_window bytes of the symbol.  Without a call to look
- * for (s390 -mnop-mcount: a nop without relocation), the compiler's
- * __mcount_loc entry for that place says it.
+ * for (s390 -mnop-mcount, arm64 -fpatchable-function-entry: nops without
+ * relocation), the compiler's __mcount_loc (arch->ftrace_sites) entry for
+ * that place says it.
  */
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
@@ -80,7 +81,8 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 		 * __se_sys_*) share the entry */
 		size_t i;
 
-		mcount = find_section(func->sec->elf, "__mcount_loc");
+		mcount = find_section(func->sec->elf, cdo->arch->ftrace_sites ?
+				      cdo->arch->ftrace_sites : "__mcount_loc");
 		for (i = 0; mcount && mcount->rela && i < mcount->rela->nr_relocs; i++) {
 			int64_t off;
 

@@ -8,6 +8,12 @@
  *   livepatch core resolves through kallsyms when <obj> is present;
  * - every klpb_func gets its sympos;
  * - the record sections, which the kernel does not need, are removed.
+ *
+ * Kernels without CONFIG_LIVEPATCH (--in-module-core, arm64 6.1/6.12): the
+ * module loader never applies .klp.rela sections, so references to vmlinux
+ * become ordinary relocations against an anchor (see anchor_reloc) and each
+ * klpb_func gets its old function's address the same way.  References to
+ * symbols of modules are refused there for now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,8 +146,54 @@ static int check_load_time_table(struct elf *elf, const struct reloc_rec *rec,
 	return 0;
 }
 
+/*
+ * The anchor of --in-module-core references: an exported vmlinux function
+ * the in-module core itself calls, so the linked module already imports it
+ * (with its CRC under MODVERSIONS) and the loader resolves it.  vmlinux is
+ * relocated as one block (KASLR moves the whole image by one offset: arm64
+ * head.S __relocate_kernel, 6.12 pi/relocate.c), so for any vmlinux symbol
+ * run(sym) = run(anchor) + (link(sym) - link(anchor)): a relocation against
+ * the anchor with that distance added to its addend is applied by the loader
+ * like any other, before the module's text becomes read-only (branches get
+ * a module PLT when far).  The core checks every function address with
+ * sprint_symbol() before it redirects anything.
+ */
+#define KLPB_ANCHOR "register_ftrace_function"
+
+struct anchor {
+	struct symbol *sym;	/* the module's undefined symbol */
+	uint64_t addr;		/* its link-time address in vmlinux */
+};
+
+static int find_anchor(struct elf *elf, struct symdb *db, struct anchor *a)
+{
+	struct symbol *sym;
+
+	for (sym = find_symbol(elf, KLPB_ANCHOR); sym; sym = find_symbol_next(sym))
+		if (!sym->sec && sym->shndx == SHN_UNDEF && sym->bind == STB_GLOBAL)
+			break;
+	if (!sym) {
+		ERROR("%s: no undefined symbol %s: the in-module core (kmod-template/klpb-ftrace.c) calls it, and references to vmlinux are written relative to it (module not linked with that core?)",
+		      elf->path, KLPB_ANCHOR);
+		return -1;
+	}
+	a->sym = sym;
+	return symdb_vmlinux_global(db, KLPB_ANCHOR, &a->addr);
+}
+
+/* an ordinary relocation to vmlinux symbol res at place of sec, --in-module-core */
+static void anchor_reloc(const struct anchor *a, struct section *sec, uint64_t place,
+			 unsigned int type, const struct symres *res, int64_t addend)
+{
+	elf_add_reloc(sec, place, type, a->sym,
+		      addend + (int64_t)(res->addr - a->addr));
+}
+
+static const char *const module_ref_refused =
+	"symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH (in-module core, issue 10)";
+
 static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb *db,
-			 struct reloc_rec *rec)
+			 struct reloc_rec *rec, const struct anchor *anchor)
 {
 	struct symreq req = {
 		.name = rec->name,
@@ -198,6 +250,18 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		return -1;
 	if (check_names(elf, res.objname, rec->name))
 		return -1;
+	if (anchor) {
+		if (strcmp(res.objname, "vmlinux")) {
+			ERROR("%s: %s+0x%llx: reference to %s of module %s: %s", elf->path,
+			      rec->sec->name, (unsigned long long)rec->place, rec->name,
+			      res.objname, module_ref_refused);
+			return -1;
+		}
+		anchor_reloc(anchor, rec->sec, rec->place, type, &res, rec->addend);
+		if (!arch->reloc_field_in_insn)
+			memset(rec->sec->data + rec->place, 0, size);
+		return 0;
+	}
 	/* a module's relocations may be applied long after init memory is gone */
 	if (strcmp(res.objname, "vmlinux") && str_starts(rec->sec->name, ".init")) {
 		ERROR("%s: %s+0x%llx: relocation for %s of module %s in an init section, which is freed before the module may load",
@@ -239,8 +303,9 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 	return 0;
 }
 
-static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs,
-			struct func_rec *rec)
+static int convert_func(struct elf *elf, const struct arch *arch, struct symdb *db,
+			struct section *funcs, struct func_rec *rec,
+			const struct anchor *anchor)
 {
 	struct symreq req = {
 		.name = rec->old_name,
@@ -263,6 +328,15 @@ static int convert_func(struct elf *elf, struct symdb *db, struct section *funcs
 	}
 	elf_write_word(elf, funcs->data + rec->offset + KLPB_FUNC_SYMPOS * ps, ps,
 		       res.sympos);
+	if (anchor) {
+		if (strcmp(res.objname, "vmlinux")) {
+			ERROR("%s: function %s of module %s: %s", elf->path, rec->old_name,
+			      res.objname, module_ref_refused);
+			return -1;
+		}
+		anchor_reloc(anchor, funcs, rec->offset + KLPB_FUNC_OLD_ADDR * ps,
+			     arch->abs_reloc, &res, 0);
+	}
 	rec->sympos = res.sympos;
 	return 0;
 }
@@ -305,11 +379,18 @@ static int check_objects(struct elf *elf, const struct records *recs)
 }
 
 int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
-	    struct records *recs)
+	    struct records *recs, bool in_module_core)
 {
+	struct anchor a, *anchor = NULL;
 	struct section *strings;
 	size_t i;
 	int ret = 0;
+
+	if (in_module_core) {
+		if (find_anchor(elf, db, &a))
+			return -1;
+		anchor = &a;
+	}
 
 	/* announce the local names first: they pick the STT_FILE blocks */
 	for (i = 0; i < recs->nr_relocs; i++) {
@@ -326,10 +407,10 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 
 	/* keep going after an error: report every unresolvable symbol at once */
 	for (i = 0; i < recs->nr_relocs; i++)
-		if (convert_reloc(elf, arch, db, &recs->reloc[i]))
+		if (convert_reloc(elf, arch, db, &recs->reloc[i], anchor))
 			ret = -1;
 	for (i = 0; i < recs->nr_funcs; i++)
-		if (convert_func(elf, db, recs->funcs, &recs->func[i]))
+		if (convert_func(elf, arch, db, recs->funcs, &recs->func[i], anchor))
 			ret = -1;
 	if (ret)
 		return ret;

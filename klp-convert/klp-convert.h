@@ -76,6 +76,7 @@ struct symres {
 	const char *objname;	/* "vmlinux" or a module name (owned by the db) */
 	unsigned long sympos;	/* 0 = unique, else 1-based position */
 	unsigned char type;	/* STT_* of the symbol found */
+	uint64_t addr;		/* its link-time address (vmlinux only) */
 };
 
 struct symdb *symdb_open(const char *build);
@@ -89,11 +90,19 @@ void symdb_free(struct symdb *db);
 void symdb_need(struct symdb *db, const char *objname, const char *objfile,
 		const char *name, bool maybe);
 int symdb_resolve(struct symdb *db, const struct symreq *req, struct symres *res);
+/* the link-time address of a global symbol vmlinux defines; -1 if none */
+int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr);
 
 /* ---- convert.c ---------------------------------------------------------- */
 
+/*
+ * in_module_core: the kernel has no CONFIG_LIVEPATCH; the patch module's
+ * own core (kmod-template/klpb-ftrace.c) redirects the functions, and
+ * references to vmlinux become ordinary relocations the module loader
+ * applies (see convert.c).
+ */
 int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
-	    struct records *recs);
+	    struct records *recs, bool in_module_core);
 /* --list: one line per function record and per livepatch symbol */
 void convert_list(FILE *f, const struct records *recs);
 

@@ -24,6 +24,10 @@ static void usage(FILE *f)
 		"\n"
 		"  --kernel-build DIR   build dir of the original kernel (vmlinux,\n"
 		"                       modules.order and the modules' .ko files)\n"
+		"      --in-module-core the kernel has no CONFIG_LIVEPATCH: references to\n"
+		"                       vmlinux become ordinary relocations against an\n"
+		"                       exported anchor symbol plus the link-time distance;\n"
+		"                       each function record gets its old address\n"
 		"      --list           print each resolution on standard output once\n"
 		"                       OUT.ko is written: \"function|symbol OBJNAME NAME\n"
 		"                       SYMPOS OBJFILE\" (OBJFILE - when not known)\n"
@@ -37,6 +41,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel-build", required_argument, NULL, 'b' },
+		{ "in-module-core", no_argument, NULL, 'M' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -49,12 +54,16 @@ int main(int argc, char **argv)
 	struct symdb *db = NULL;
 	struct elf *elf;
 	int c, ret = 1, list = 0;
+	bool in_module_core = false;
 
 	klpb_prog = "klp-convert";
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			build = optarg;
+			break;
+		case 'M':
+			in_module_core = true;
 			break;
 		case 'l':
 			list = 1;
@@ -101,7 +110,7 @@ int main(int argc, char **argv)
 	db = symdb_open(build);
 	if (!db)
 		goto out_recs;
-	if (convert(elf, arch, db, &recs))
+	if (convert(elf, arch, db, &recs, in_module_core))
 		goto out_recs;
 	if (elf_write(elf, out))
 		goto out_recs;

@@ -833,10 +833,27 @@ static int resolve(struct symdb *db, const struct symreq *req, struct symres *re
 		goto out;
 	res->objname = k->name;
 	res->type = sym->type;
+	res->addr = k->vmlinux ? sym->offset : 0;
 	INFO("%s: %s%s%s -> %s,%lu", k->name, req->name, req->objfile ? " of " : "",
 	     req->objfile ? req->objfile : "", sym->name, res->sympos);
 	ret = 0;
 out:
 	free(cand);
 	return ret;
+}
+
+int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr)
+{
+	struct symbol *sym;
+
+	if (kobj_load(&db->vmlinux))
+		return -1;
+	for (sym = find_symbol(db->vmlinux.elf, name); sym; sym = find_symbol_next(sym)) {
+		if (sym->sec && sym->bind == STB_GLOBAL) {
+			*addr = sym->offset;
+			return 0;
+		}
+	}
+	ERROR("%s: no global symbol '%s'", db->vmlinux.path, name);
+	return -1;
 }

@@ -20,7 +20,8 @@
 #define KLPB_FUNC_OBJNAME	2	/* NULL = vmlinux, else module name */
 #define KLPB_FUNC_SYMPOS	3	/* written by klp-convert */
 #define KLPB_FUNC_OBJFILE	4	/* object in the build defining old_name */
-#define KLPB_FUNC_FLAGS		5	/* reserved, 0 */
+#define KLPB_FUNC_OLD_ADDR	5	/* in-module core: written by klp-convert
+					   --in-module-core; else 0 */
 #define KLPB_FUNC_NR_WORDS	6
 #define KLPB_FUNC_SIZE(ptrsize)	(KLPB_FUNC_NR_WORDS * (ptrsize))
 
@@ -67,7 +68,7 @@ struct klpb_func {		/* section .klp.funcs, SHF_ALLOC|SHF_WRITE, align 8 */
 	const char *objname;
 	unsigned long sympos;
 	const char *objfile;
-	unsigned long flags;
+	unsigned long old_addr;		/* kernels without CONFIG_LIVEPATCH only */
 };
 
 struct klpb_callback {		/* section .klp.callbacks, SHF_ALLOC|SHF_WRITE */

@@ -11,6 +11,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	gcc-powerpc64le-linux-gnu qemu-system-ppc
 	gcc-s390x-linux-gnu qemu-system-misc
+	gcc-aarch64-linux-gnu qemu-system-arm
 	bats shellcheck time
 	afl++ clang
 )
@@ -72,32 +73,37 @@ else
 	apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# The foreign test guests' busybox: Debian's busybox-static:<arch>, unpacked
-# into the cache (not installed; test/lib/kernel.sh looks for it there):
-# ppc64el for the ppc64le tests, s390x for the s390x tests.
+# The foreign test guests' busybox: Debian's busybox-static:<debarch>,
+# unpacked into the cache (not installed; test/lib/kernel.sh looks for it
+# there): ppc64el for ppc64le, s390x for s390x, arm64 for arm64.
+SETUP_TMP=""
+trap '[[ -z $SETUP_TMP ]] || rm -rf "$SETUP_TMP"' EXIT
 foreign_busybox() {
-	local arch=$1 bb tmp
-	bb=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/busybox/$arch
+	local debarch=$1 bb tmp
+	bb=${KLP_BUILD_CACHE:-$HOME/.cache/klp-build}/busybox/$debarch
 	[[ ! -x $bb/bin/busybox ]] || return 0
-	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+	if ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
 		if [[ $(id -u) -ne 0 ]]; then
-			echo "setup: not root; run as root: dpkg --add-architecture $arch && apt-get update" >&2
+			echo "setup: not root; run as root: dpkg --add-architecture $debarch && apt-get update" >&2
 			exit 1
 		fi
-		dpkg --add-architecture "$arch"
+		dpkg --add-architecture "$debarch"
 		apt_update
 	fi
-	need_candidates "busybox-static:$arch"
+	need_candidates "busybox-static:$debarch"
 	tmp=$(mktemp -d)
+	SETUP_TMP=$tmp
 	chmod 755 "$tmp"	# apt-get download drops privileges to _apt
-	(cd "$tmp" && apt-get download "busybox-static:$arch")
-	dpkg-deb -x "$tmp"/busybox-static_*_"$arch".deb "$tmp/x"
+	(cd "$tmp" && apt-get download "busybox-static:$debarch")
+	dpkg-deb -x "$tmp"/busybox-static_*_"$debarch".deb "$tmp/x"
 	mkdir -p "$bb/bin"
 	cp "$tmp/x/bin/busybox" "$bb/bin/busybox.tmp"
 	mv "$bb/bin/busybox.tmp" "$bb/bin/busybox"
 	rm -rf "$tmp"
-	echo "setup: $arch busybox in $bb/bin/busybox"
+	SETUP_TMP=""
+	echo "setup: $debarch busybox in $bb/bin/busybox"
 }
 foreign_busybox ppc64el
 foreign_busybox s390x
+foreign_busybox arm64
 echo "setup: done"

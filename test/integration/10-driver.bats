@@ -68,12 +68,11 @@ teardown() {
 	run "$KLPB_DRIVER" -a sparc -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" "$PATCHDIR/01-cmdline-one-function.patch"
 	[ "$status" -ne 0 ]
 	assert_output_has "unsupported architecture: sparc"
-	# recognised arches without a back-end are refused before anything is built
-	for a in arm64 arm; do
-		run "$KLPB_DRIVER" -a $a -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" "$PATCHDIR/01-cmdline-one-function.patch"
-		[ "$status" -ne 0 ]
-		assert_output_has "architecture $a is not supported yet"
-	done
+	# a recognised arch without a back-end (32-bit arm) is refused before
+	# anything is built
+	run "$KLPB_DRIVER" -a arm -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" "$PATCHDIR/01-cmdline-one-function.patch"
+	[ "$status" -ne 0 ]
+	assert_output_has "architecture arm is not supported yet"
 	assert_no_ko
 }
 

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Core livepatch cases shared by 20-livepatch.bats (x86_64 6.1),
-# 40-x86_64-6.12.bats (lp_warn) and 50/51-ppc64le-*.bats: each lp_* function
-# is one @test body, run against the test kernel that test/lib/kernel.sh
-# selects (KLPB_ARCH, KLPB_KVER); NAME is the patch module's name.
+# 40-x86_64-6.12.bats (lp_warn), 50/51-ppc64le-*.bats and 60/61-arm64-*.bats
+# (the in-module core): each lp_* function is one @test body, run against
+# the test kernel that test/lib/kernel.sh selects (KLPB_ARCH, KLPB_KVER);
+# NAME is the patch module's name.
 # shellcheck disable=SC2016,SC2154 # guest checks are literal; bats variables
 
 # lp_one NAME: one changed function (cmdline_proc_show); the user's tree is
@@ -19,6 +20,33 @@ lp_one() {
 	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_one_function" ]]
 	assert_guest_lacks disabled klpb_one_function
 	assert_guest_lacks removed klpb_one_function
+}
+
+# lp_static_helper NAME: a changed function (meminfo_proc_show) calling a
+# static helper of its file (show_val_kb), which stays in the kernel
+lp_static_helper() {
+	local name=$1
+	klpb "$name" "$PATCHDIR/02-meminfo-static-helper.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle "$name" 'grep KlpbHelper /proc/meminfo || echo none; grep -c MemTotal /proc/meminfo >/dev/null'
+	[[ $(guest_after before) == none ]]
+	[[ $(guest_after after) =~ ^KlpbHelper:\ +[0-9]+\ kB$ ]]
+	[[ $(guest_after disabled) == none ]]
+	[[ $(guest_after removed) == none ]]
+}
+
+# lp_new_data NAME: new data used by a patched function (a static counter
+# and an initialised string of the patch module)
+lp_new_data() {
+	local name=$1
+	klpb "$name" "$PATCHDIR/04-cmdline-new-data.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lifecycle "$name" 'echo "[$(grep -o "klpb_new_data=[0-9]*" /proc/cmdline) $(grep -o "klpb_new_data=[0-9]*" /proc/cmdline)]"'
+	[[ $(guest_after before) == "[ ]" ]]
+	[[ $(guest_after after) == "[klpb_new_data=1 klpb_new_data=2]" ]]
+	[[ $(guest_after disabled) == "[ ]" ]]
 }
 
 # lp_new_function NAME: a new function (klpb_version_suffix) called from a

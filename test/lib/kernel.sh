@@ -44,6 +44,12 @@ s390x)
 	KLPB_QEMU_MACHINE=(-cpu max)
 	KLPB_CONSOLE=ttysclp0
 	KLPB_DMESG_BENIGN='' ;;
+arm64)
+	KLPB_BUSYBOX=${KLPB_BUSYBOX:-$KLPB_CACHE/busybox/arm64/bin/busybox}
+	KLPB_QEMU=${KLPB_QEMU:-qemu-system-aarch64}
+	KLPB_QEMU_MACHINE=(-M virt -cpu cortex-a57)
+	KLPB_CONSOLE=ttyAMA0
+	KLPB_DMESG_BENIGN='' ;;
 *) echo "kernel.sh: no test kernel recipe for $KLPB_ARCH" >&2; return 1 ;;
 esac
 # make arguments for the test kernel's tree (configs, out-of-tree modules)
@@ -51,9 +57,14 @@ KLPB_MAKE_ARGS=(ARCH="$KLPB_KARCH")
 [[ -z $KLPB_CROSS ]] || KLPB_MAKE_ARGS+=(CROSS_COMPILE="$KLPB_CROSS")
 KLPB_TARBALL=${KLPB_TARBALL:-/usr/src/linux-source-$KLPB_KVER.tar.xz}
 KLPB_TEST_SRC=$KLPB_CACHE/src/linux-source-$KLPB_KVER
-KLPB_TEST_DIR=$KLPB_CACHE/test/$KLPB_ARCH-$KLPB_KVER
+# KLPB_VARIANT (optional) selects another kernel of the same arch and
+# version, e.g. KLPB_VARIANT=kaslr: test/configs/$ARCH-$KVER-kaslr.config,
+# built in $CACHE/test/$ARCH-$KVER-kaslr.
+KLPB_VARIANT=${KLPB_VARIANT:-}
+KLPB_TEST_NAME=$KLPB_ARCH-$KLPB_KVER${KLPB_VARIANT:+-$KLPB_VARIANT}
+KLPB_TEST_DIR=$KLPB_CACHE/test/$KLPB_TEST_NAME
 KLPB_TEST_BUILD=$KLPB_TEST_DIR/build
-KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/$KLPB_ARCH-$KLPB_KVER.config}
+KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/$KLPB_TEST_NAME.config}
 KLPB_DRIVER=$KLPB_REPO/klp-build/klp-build
 
 # kernel_extract: extract the Debian tarball once into $KLPB_TEST_SRC

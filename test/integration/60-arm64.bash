@@ -1,0 +1,409 @@
+# shellcheck shell=bash
+# arm64 cases shared by 60-arm64-6.1.bats and 61-arm64-6.12.bats (issue 10,
+# groundwork): each a64_* function is one @test body, run against the test
+# kernel that test/lib/kernel.sh selects (KLPB_ARCH=arm64, KLPB_KVER).  These
+# kernels have no CONFIG_LIVEPATCH (arm64 has no HAVE_LIVEPATCH on 6.1/6.12);
+# the cases check the kernel itself and the booted prototype of the
+# redirection the in-module core will use (test/integration/arm64-redirect).
+# shellcheck disable=SC2016,SC2154 # guest checks are literal; bats variables
+
+A64_PROTO=$KLPB_REPO/test/integration/arm64-redirect
+
+# In setup_file: skip with the reason when the cross tools are missing.
+a64_need_tools() {
+	command -v aarch64-linux-gnu-gcc >/dev/null ||
+		skip "aarch64-linux-gnu-gcc missing (make setup: gcc-aarch64-linux-gnu)"
+	command -v qemu-system-aarch64 >/dev/null || skip "qemu-system-aarch64 missing (make setup: qemu-system-arm)"
+	[[ -x $KLPB_BUSYBOX ]] || skip "arm64 busybox missing in $KLPB_BUSYBOX (make setup)"
+}
+
+# the test kernel: arm64, no livepatch, ftrace with the flavour of KLPB_KVER
+# (6.1: DYNAMIC_FTRACE_WITH_REGS; 6.12: WITH_ARGS only), two NOPs at every
+# function entry
+a64_config() {
+	local cfg=$KLPB_TEST_BUILD/.config c
+	for c in CONFIG_ARM64 CONFIG_MODULES CONFIG_MODULE_UNLOAD CONFIG_DYNAMIC_FTRACE CONFIG_KALLSYMS_ALL \
+		 CONFIG_SERIAL_AMBA_PL011_CONSOLE CONFIG_JUMP_LABEL CONFIG_SMP; do
+		grep -qx "$c=y" "$cfg" || { echo "$c not set" >&2; return 1; }
+	done
+	for c in CONFIG_LIVEPATCH CONFIG_HAVE_LIVEPATCH CONFIG_HAVE_RELIABLE_STACKTRACE; do
+		! grep -q "^$c=y" "$cfg" || { echo "$c is set" >&2; return 1; }
+	done
+	if [[ $KLPB_VARIANT == kaslr ]]; then
+		for c in CONFIG_RANDOMIZE_BASE CONFIG_RANDOMIZE_MODULE_REGION_FULL CONFIG_ARM64_MODULE_PLTS; do
+			grep -qx "$c=y" "$cfg" || { echo "$c not set" >&2; return 1; }
+		done
+	else
+		if grep -q '^CONFIG_RANDOMIZE_BASE=y' "$cfg"; then echo "CONFIG_RANDOMIZE_BASE is set" >&2; return 1; fi
+	fi
+	if [[ $KLPB_KVER == 6.1 ]]; then
+		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_REGS=y "$cfg"
+	else
+		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_ARGS=y "$cfg"
+		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$cfg"; then echo "WITH_REGS on 6.12" >&2; return 1; fi
+	fi
+	readelf -h "$KLPB_TEST_BUILD/vmlinux" | grep -q AArch64
+	# the ftrace site: two NOPs at cmdline_proc_show+0, recorded in
+	# __patchable_function_entries of its object
+	aarch64-linux-gnu-objdump -d --disassemble=cmdline_proc_show "$KLPB_TEST_BUILD/fs/proc/cmdline.o" |
+		awk '/<cmdline_proc_show>:/ { f = 1; next } f && NF { print; if (++n == 2) exit }' >"$BATS_TEST_TMPDIR/entry"
+	cat "$BATS_TEST_TMPDIR/entry"
+	[[ $(grep -c $'\tnop' "$BATS_TEST_TMPDIR/entry") == 2 ]]
+	readelf -SW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | grep -q __patchable_function_entries
+}
+
+# boots to the busybox init; no /sys/kernel/livepatch; clean dmesg
+a64_boot() {
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mark uname; uname -m
+mark cmdline; cat /proc/cmdline
+mark livepatch; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+mark ftrace; grep -c . /sys/kernel/debug/tracing/available_filter_functions 2>/dev/null ||
+	{ mount -t debugfs none /sys/kernel/debug && grep -c . /sys/kernel/debug/tracing/available_filter_functions; }
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after uname) == aarch64 ]]
+	[[ $(guest_after cmdline) == *console=ttyAMA0* ]]
+	[[ $(guest_after livepatch) == none ]]
+	[[ $(guest_after ftrace) -gt 1000 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_module DIR: build the out-of-tree module in DIR against the test build
+a64_module() {
+	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$1" modules >"$1/build.log" 2>&1 ||
+		{ cat "$1/build.log"; return 1; }
+}
+
+# a module marked MODULE_INFO(livepatch, "Y") is refused by these kernels
+a64_livepatch_refused() {
+	local d=$BATS_TEST_TMPDIR/lpinfo
+	mkdir -p "$d"
+	cat >"$d/lpinfo.c" <<'EOF'
+#include <linux/module.h>
+static int __init lpinfo_init(void) { return 0; }
+module_init(lpinfo_init);
+MODULE_INFO(livepatch, "Y");
+MODULE_LICENSE("GPL");
+EOF
+	echo 'obj-m := lpinfo.o' >"$d/Kbuild"
+	a64_module "$d"
+	cat >"$d/guest.sh" <<'GUEST'
+insmod /klpb/lpinfo.ko; rc=$?; mark insmod-rc; echo $rc
+mark lsmod; lsmod | grep -c lpinfo
+GUEST
+	qemu_test "$d/guest.sh" "$d/lpinfo.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) != 0 ]]
+	[[ $(guest_after lsmod) == 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F 'lpinfo: module is marked as livepatch module, but livepatch support is disabled'
+}
+
+# a64_deltas SYSTEM_MAP OUT.h: KLPB_D_<name> = link-time address of name
+# minus that of the anchor seq_printf, for the symbols anchor.S uses; each
+# name must be unique in System.map
+a64_deltas() {
+	local map=$1 out=$2 anchor n a base
+	anchor=$(awk '$3 == "seq_printf" { print $1 }' "$map")
+	[[ -n $anchor && $(grep -c ' seq_printf$' "$map") == 1 ]] || { echo "anchor seq_printf not unique in $map" >&2; return 1; }
+	base=$((16#$anchor))
+	: >"$out"
+	for n in cmdline_proc_show show_val_kb static_command_line find_module module_mutex; do
+		[[ $(awk -v n="$n" '$3 == n' "$map" | wc -l) == 1 ]] || { echo "$n not unique in $map" >&2; return 1; }
+		a=$(awk -v n="$n" '$3 == n { print $1 }' "$map")
+		printf '#define KLPB_D_%s (%d)\n' "$n" $(( 16#$a - base )) >>"$out"
+	done
+	cat "$out"
+}
+
+# the booted proof of the redirection mechanism (test/integration/arm64-redirect):
+# a static vmlinux function (cmdline_proc_show), a module function with
+# stack arguments called with live callee-saved registers, and a static
+# function of a module loaded before, and again after, the prototype
+# (kernel/configs.ko); redirected, disarmed, re-armed, removed
+a64_redirect() {
+	local d=$BATS_TEST_TMPDIR/redirect probe link run mod
+	mkdir -p "$d"
+	cp "$A64_PROTO"/redirect.c "$A64_PROTO"/anchor.S "$A64_PROTO"/Kbuild "$d/"
+	a64_deltas "$KLPB_TEST_BUILD/System.map" "$d/klpb_deltas.h"
+	a64_module "$d"
+	# no livepatch marker, nothing for the livepatch loader
+	[[ -z $(modinfo -F livepatch "$d/klpb_redirect.ko") ]]
+	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$d/"
+	cat >"$d/guest.sh" <<'GUEST'
+cfg() { head -c 48 /proc/config.gz | od -An -c | head -n1 | tr -s ' '; }
+insmod /klpb/configs.ko
+mark before; cat /proc/cmdline
+mark cfg-before; cfg
+insmod /klpb/klpb_redirect.ko; rc=$?; mark insmod-rc; echo $rc
+mark text; awk '$3 == "_text" { print $1 }' /proc/kallsyms
+mark modbase; awk '$1 == "klpb_redirect" { print $6 }' /proc/modules
+mark after; cat /proc/cmdline | tr '\n' '|'; echo
+mark cfg-after; cfg
+mark many; cat /sys/module/klpb_redirect/parameters/many
+rmmod configs; insmod /klpb/configs.ko
+mark cfg-late; cfg
+echo 0 > /sys/module/klpb_redirect/parameters/redirect; rc=$?; mark off-rc; echo $rc
+mark disabled; cat /proc/cmdline
+mark cfg-disabled; cfg
+mark many-disabled; cat /sys/module/klpb_redirect/parameters/many
+echo 1 > /sys/module/klpb_redirect/parameters/redirect
+mark again; cat /proc/cmdline | head -n1
+mark cfg-again; cfg
+rmmod klpb_redirect; rc=$?; mark rmmod-rc; echo $rc
+mark removed; cat /proc/cmdline
+mark cfg-removed; cfg
+mark many-removed; cat /sys/module/klpb_redirect/parameters/many 2>/dev/null || echo gone
+rmmod configs
+GUEST
+	qemu_test "$d/guest.sh" "$d/klpb_redirect.ko" "$d/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep klpb_redirect
+	[[ $(guest_after before) == *console=ttyAMA0* ]]
+	[[ $(guest_after cfg-before) == *'037 213'* ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# where vmlinux and the module ran: with KASLR the image moved
+	link=$(awk '$3 == "_text" { print $1 }' "$KLPB_TEST_BUILD/System.map")
+	run=$(guest_after text)
+	mod=$(guest_after modbase)
+	echo "_text: linked 0x$link, running 0x$run; klpb_redirect at $mod, $(( (mod - 16#$run) / 1048576 )) MB from _text"
+	if [[ $KLPB_VARIANT == kaslr ]]; then [[ $run != "$link" ]]; else [[ $run == "$link" ]]; fi
+	# static function, static data (adrp/ldr), a static function by bl and
+	# by b: all through anchor-relative relocations the loader applied
+	[[ $(guest_after after) == "klpb_redirect: redirected cmdline_proc_show|static_command_line: "*console=ttyAMA0*"|KlpbCall26: "*" 168 kB|KlpbJump26: "*" 172 kB|" ]]
+	[[ $(guest_after cfg-after) == *'k l p b _ r e d i r e c t'* ]]
+	# 1*1 + 2*2 + ... + 10*10: every argument arrived, the two on the stack
+	# too; no callee-saved register lost
+	[[ $(guest_after many) == "result=385 lost-callee-saved=0x0" ]]
+	[[ $(guest_after cfg-late) == *'k l p b _ r e d i r e c t'* ]]
+	[[ $(guest_after off-rc) == 0 ]]
+	[[ $(guest_after disabled) == "$(guest_after before)" ]]
+	[[ $(guest_after cfg-disabled) == *'037 213'* ]]
+	[[ $(guest_after many-disabled) == "result=55 lost-callee-saved=0x0" ]]
+	[[ $(guest_after again) == "klpb_redirect: redirected cmdline_proc_show" ]]
+	[[ $(guest_after cfg-again) == *'k l p b _ r e d i r e c t'* ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "$(guest_after before)" ]]
+	[[ $(guest_after cfg-removed) == *'037 213'* ]]
+	[[ $(guest_after many-removed) == gone ]]
+	# each symbol checked with sprint_symbol; the late module's function
+	# found in its symbol table from the module notifier
+	qemu_dmesg "$QEMU_LOG" | grep -E 'klpb_redirect: resolved show_val_kb at anchor[-+][0-9]+: show_val_kb\+0x0/'
+	qemu_dmesg "$QEMU_LOG" | grep -E 'klpb_redirect: resolved module_mutex at anchor[-+][0-9]+: module_mutex\+0x0/'
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c 'klpb_redirect: resolved configs:ikconfig_read_current from configs') == 2 ]]
+	# SAVE_REGS: accepted on 6.1 (WITH_REGS), -EINVAL on 6.12 (WITH_ARGS only)
+	probe=$(qemu_dmesg "$QEMU_LOG" | sed -n 's/.*probe: SAVE_REGS|IPMODIFY ops: register_ftrace_function = //p')
+	if [[ $KLPB_KVER == 6.1 ]]; then [[ $probe == 0 ]]; else [[ $probe == -22 ]]; fi
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_lp_one NAME: `klp-build -a arm64` on a kernel without CONFIG_LIVEPATCH
+# builds a patch module for one changed function (cmdline_proc_show) with
+# klp-build's in-module core (kmod-template/klpb-ftrace.c): no livepatch
+# marker, vmlinux references as anchor relocations the loader applies; in the
+# guest /sys/kernel/livepatch/NAME appears with enabled=1, transition=0,
+# vmlinux/patched=1 and vmlinux/cmdline_proc_show,1, the kernel's log
+# lines, no rmmod while enabled; echo 0 > enabled restores the function and
+# removes the directory, rmmod works; clean dmesg. The user's tree is left
+# alone.
+a64_lp_one() {
+	local name=$1 before ko
+	before=$(tree_fingerprint)
+	klpb "$name" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tree_fingerprint)" = "$before" ]
+	assert_output_has "no CONFIG_LIVEPATCH: the module gets klp-build's in-module core"
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	[[ -z $(modinfo -F livepatch "$ko") ]]
+	assert_no_section "$ko" .klp.relocs .klp.strings
+	# no livepatch relocation sections or symbols: the loader would skip them
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { cat /proc/cmdline; }
+mark before; check
+mark root-before; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark enabled; cat /sys/kernel/livepatch/$name/enabled
+mark transition; cat /sys/kernel/livepatch/$name/transition
+mark patched; cat /sys/kernel/livepatch/$name/vmlinux/patched
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched
+mark taint; cat /proc/sys/kernel/tainted
+rmmod $name 2>/dev/null; rc=\$?; mark rmmod-enabled-rc; echo \$rc
+mark still; check
+echo 1 > /sys/kernel/livepatch/$name/enabled 2>/dev/null; rc=\$?; mark enable-again-rc; echo \$rc
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+mark dir-disabled; ls -d /sys/kernel/livepatch/$name 2>/dev/null || echo gone
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+mark root-removed; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	assert_guest_lacks before klpb_one_function
+	[[ $(guest_after root-before) == none ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == *console=$KLPB_CONSOLE*" klpb_one_function" ]]
+	[[ $(guest_after enabled) == 1 ]]
+	[[ $(guest_after transition) == 0 ]]
+	# the kernel's layout: <object>/patched, <object>/<function,sympos>
+	[[ $(guest_after patched) == 1 ]]
+	[[ $(guest_after funcdir) == "cmdline_proc_show,1" ]]
+	# TAINT_LIVEPATCH (bit 15), as the kernel's core sets it
+	(( $(guest_after taint) & (1 << 15) ))
+	[[ $(guest_after rmmod-enabled-rc) != 0 ]]
+	[[ $(guest_after still) == *" klpb_one_function" ]]
+	[[ $(guest_after enable-again-rc) != 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	assert_guest_lacks disabled klpb_one_function
+	[[ $(guest_after disabled) == *console=$KLPB_CONSOLE* ]]
+	[[ $(guest_after dir-disabled) == gone ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	assert_guest_lacks removed klpb_one_function
+	[[ $(guest_after root-removed) == none ]]
+	# the kernel's livepatch log lines, in order
+	qemu_dmesg "$QEMU_LOG" | grep -oE "livepatch: (enabling patch '$name'|'$name': [a-z ]+)" >"$BATS_TEST_TMPDIR/lines"
+	diff -u - "$BATS_TEST_TMPDIR/lines" <<LINES
+livepatch: enabling patch '$name'
+livepatch: '$name': starting patching transition
+livepatch: '$name': patching complete
+livepatch: '$name': starting unpatching transition
+livepatch: '$name': unpatching complete
+LINES
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_consistency NAME: the in-module core switches only when no task has a
+# function being replaced on its stack. patches/21 changes do_nanosleep (and
+# counts its calls in /proc/cmdline): with a `sleep` inside the kernel's
+# do_nanosleep the load fails, naming the task and the function; once it is
+# gone the load works; with a `sleep` inside the patch module's do_nanosleep
+# "echo 0 > enabled" fails and the patch stays; once it is gone, disable and
+# rmmod work; clean dmesg.
+a64_consistency() {
+	local name=$1 ko
+	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
+sleep 1000 & pid=\$!
+sleep 1
+insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
+mark busy-show; show
+mark busy-lsmod; grep -c "^$name " /proc/modules
+kill \$pid; wait \$pid
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+mark show; show
+echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
+mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
+mark busy-disabled-show; show
+kill \$pid; wait \$pid
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled-show; show
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	[[ $(guest_after busy-insmod-rc) != 0 ]]
+	[[ $(guest_after busy-show) == unpatched ]]
+	[[ $(guest_after busy-lsmod) == 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': patching refused: task [0-9]+ \(sleep\) is in do_nanosleep \(do_nanosleep\+0x"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# the two sleeps since the patch: both through the new do_nanosleep
+	[[ $(guest_after show) == " klpb_sleeps=2" ]]
+	[[ $(guest_after busy-disable-rc) != 0 ]]
+	[[ $(guest_after busy-enabled) == 1 ]]
+	[[ $(guest_after busy-disabled-show) == " klpb_sleeps=2" ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': unpatching refused: task [0-9]+ \(sleep\) is in the patched do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+ \[$name\]\)"
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled-show) == unpatched ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_refusals: what the in-module core cannot do yet is refused at build
+# time, named, and no module is written: the livepatch headers (callbacks,
+# shadow variables, kpatch-style macros) before anything is compiled; a
+# function of a module (kernel/configs.ko) by klp-convert
+a64_refusals() {
+	local p
+	for p in 30-cmdline-callbacks 31-shadow-variables 32-kpatch-style-callbacks; do
+		klpb a64_ref "$PATCHDIR/$p.patch"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		assert_output_has "callbacks, shadow variables and the klp_* API are not supported yet by klp-build's in-module core"
+		assert_no_ko
+	done
+	klpb a64_ref "$PATCHDIR/05-configs-module.patch"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_output_has "function ikconfig_read_current of module configs: symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH"
+	assert_no_ko
+}
+
+# a64_two: two patch modules of the in-module core (--no-replace: atomic
+# replace is not implemented) patch different functions side by side and
+# share /sys/kernel/livepatch; a third one of a function already patched
+# fails to load, named (one IPMODIFY ftrace_ops per function), and leaves
+# nothing behind; the one that created the directory goes first, the other
+# keeps working; the directory goes with the last one
+a64_two() {
+	klpb a64_a --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_b --no-replace "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_c --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+both() { echo "$(grep -c klpb_one_function /proc/cmdline) $(grep -c klpb_new_function /proc/version)"; }
+insmod /klpb/a64_a.ko; rc=$?; mark a-rc; echo $rc
+insmod /klpb/a64_b.ko; rc=$?; mark b-rc; echo $rc
+mark dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark both; both
+insmod /klpb/a64_c.ko 2>/dev/null; rc=$?; mark c-rc; echo $rc
+mark dirs-c; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark lsmod-c; grep -c '^a64_c ' /proc/modules
+mark both-c; both
+klp_disable a64_a; rc=$?; mark a-disable-rc; echo $rc
+rmmod a64_a; rc=$?; mark a-rmmod-rc; echo $rc
+mark dirs-b; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark b-only; both
+klp_disable a64_b; rc=$?; mark b-disable-rc; echo $rc
+rmmod a64_b; rc=$?; mark b-rmmod-rc; echo $rc
+mark none; both
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_a.ko" "$BATS_TEST_TMPDIR/out/a64_b.ko" \
+		"$BATS_TEST_TMPDIR/out/a64_c.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after a-rc) == 0 ]]
+	[[ $(guest_after b-rc) == 0 ]]
+	[[ $(guest_after dirs) == "a64_a a64_b " ]]
+	[[ $(guest_after both) == "1 1" ]]
+	[[ $(guest_after c-rc) != 0 ]]
+	[[ $(guest_after dirs-c) == "a64_a a64_b " ]]
+	[[ $(guest_after lsmod-c) == 0 ]]
+	[[ $(guest_after both-c) == "1 1" ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_c': cannot redirect cmdline_proc_show: register_ftrace_function failed: -16 (another patch or IPMODIFY user holds it)"
+	[[ $(guest_after a-disable-rc) == 0 ]]
+	[[ $(guest_after a-rmmod-rc) == 0 ]]
+	[[ $(guest_after dirs-b) == "a64_b " ]]
+	[[ $(guest_after b-only) == "0 1" ]]
+	[[ $(guest_after b-disable-rc) == 0 ]]
+	[[ $(guest_after b-rmmod-rc) == 0 ]]
+	[[ $(guest_after none) == "0 0" ]]
+	[[ $(guest_after root) == none ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bats
+# arm64 (issue 10), Linux 6.12 without CONFIG_LIVEPATCH: the test
+# kernel (test/configs/arm64-6.12.config, -Os, no KASLR, built with Debian's
+# aarch64-linux-gnu-gcc through the driver's "build original" stage) boots
+# under QEMU virt/cortex-a57 with a clean dmesg, refuses livepatch-marked
+# modules, the prototype redirects functions through ftrace, and klp-build
+# builds patch modules with its in-module core (cases named "in-module core").
+
+KLPB_ARCH=arm64
+KLPB_KVER=6.12
+load ../lib/bats-common
+load 60-arm64.bash
+load 20-livepatch.bash
+
+setup_file() {
+	a64_need_tools
+	klpb_need_kernel
+}
+
+@test "arm64 6.12: the test kernel has no livepatch, DYNAMIC_FTRACE_WITH_ARGS only, two NOPs at function entry" { a64_config; }
+@test "arm64 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { a64_boot; }
+@test "arm64 6.12: a module marked MODULE_INFO(livepatch) is refused" { a64_livepatch_refused; }
+@test "arm64 6.12: prototype: ftrace redirection of a static vmlinux function, a module function with stack arguments, a late module; anchor-relative symbols" { a64_redirect; }
+@test "arm64 6.12: klp-build -a arm64: one changed function through the in-module core (no CONFIG_LIVEPATCH): /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; a64_lp_one a64_one; }
+@test "arm64 6.12: in-module core: a changed function calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper a64_helper; }
+@test "arm64 6.12: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function a64_newfn; }
+@test "arm64 6.12: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
+@test "arm64 6.12: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
+@test "arm64 6.12: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; a64_consistency a64_cons; }
+@test "arm64 6.12: in-module core: refused at build time, named: livepatch headers (callbacks, shadow variables, kpatch macros), a function of a module" { klpb_need_tools; a64_refusals; }
+@test "arm64 6.12: in-module core: two patch modules (--no-replace) side by side share /sys/kernel/livepatch; a third of a function already patched fails to load; the first removed, the second keeps working" { klpb_need_tools; a64_two; }

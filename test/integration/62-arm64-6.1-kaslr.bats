@@ -1,0 +1,25 @@
+#!/usr/bin/env bats
+# arm64 (issue 10), Linux 6.1 with KASLR and the full 2 GB module region
+# (test/configs/arm64-6.1-kaslr.config, KLPB_VARIANT=kaslr): the image moves
+# at boot, so the anchor-relative references (vmlinux symbols as "exported
+# symbol + link-time distance", applied by the module loader, through module
+# PLTs when far) of the prototype and of klp-build's in-module core are
+# tested where they can fail.
+
+KLPB_ARCH=arm64
+KLPB_KVER=6.1
+KLPB_VARIANT=kaslr
+load ../lib/bats-common
+load 60-arm64.bash
+load 20-livepatch.bash
+
+setup_file() {
+	a64_need_tools
+	klpb_need_kernel
+}
+
+@test "arm64 6.1 KASLR: the test kernel has RANDOMIZE_BASE, the full module region and module PLTs, no livepatch" { a64_config; }
+@test "arm64 6.1 KASLR: boots to init with a clean dmesg" { a64_boot; }
+@test "arm64 6.1 KASLR: prototype: the image moved; ftrace redirection and anchor-relative symbols still resolve" { a64_redirect; }
+@test "arm64 6.1 KASLR: in-module core: one changed function; vmlinux references relative to an exported anchor still resolve where the image moved" { klpb_need_tools; a64_lp_one a64_one; }
+@test "arm64 6.1 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
