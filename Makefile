@@ -18,8 +18,10 @@ KC_OBJS    := $(KC_SRCS:.c=.o)
 HEADERS    := $(wildcard lib/*.h arch/*.h create-diff-object/*.h klp-convert/*.h kmod-template/klpb-meta.h)
 
 TOOLS := create-diff-object/create-diff-object $(if $(KC_SRCS),klp-convert/klp-convert)
+# helpers of the driver only (libexec, no man page)
+HELPERS := tree-hash/tree-hash
 
-all: $(TOOLS)
+all: $(TOOLS) $(HELPERS)
 
 .PHONY: bench bench-cold bench-scale all setup check check-all check-unit check-integration check-integration-all \
 	check-arm64 check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
@@ -35,6 +37,9 @@ create-diff-object/create-diff-object: $(CDO_OBJS) lib/libklpb.a
 
 klp-convert/klp-convert: $(KC_OBJS) lib/libklpb.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+tree-hash/tree-hash: tree-hash/tree-hash.c
+	$(CC) $(CFLAGS) $(WARNINGS) -std=gnu11 -o $@ $<
 
 # Other builds of the same sources, each in its own directory (the normal
 # build above is not touched): build/asan/ with ASan+UBSan (make check-asan),
@@ -137,12 +142,12 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/klp-build $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man7
 	install -m755 klp-build/klp-build $(DESTDIR)$(PREFIX)/bin/klp-build
-	install -m755 $(TOOLS) $(DESTDIR)$(PREFIX)/libexec/klp-build/
+	install -m755 $(TOOLS) $(HELPERS) $(DESTDIR)$(PREFIX)/libexec/klp-build/
 	cp -r kmod-template $(DESTDIR)$(PREFIX)/share/klp-build/
 	[ ! -d include ] || cp -r include $(DESTDIR)$(PREFIX)/share/klp-build/
 	install -m644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:
-	rm -f $(LIB_OBJS) $(CDO_OBJS) $(KC_OBJS) lib/libklpb.a $(TOOLS)
+	rm -f $(LIB_OBJS) $(CDO_OBJS) $(KC_OBJS) lib/libklpb.a $(TOOLS) $(HELPERS)
 	rm -rf build/asan build/fuzz

@@ -26,7 +26,15 @@
  * kernel resolved old_func/old_size, before any function is redirected) that
  * refuses the patch when a live kthread's thread function is one of them.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+/*
+ * This object is compiled once per build dir and linked into every patch
+ * module of it (klp-build's "link" stage, docs/DESIGN.md "Module link"), so
+ * nothing in it may depend on the module's name: the messages start with the
+ * name read at run time (klpb_err, klpb_debug), and the dynamic debug
+ * descriptors of pr_debug() get a fixed name instead of KBUILD_MODNAME.
+ */
+#undef KBUILD_MODNAME
+#define KBUILD_MODNAME "klp_build"
 
 #include <linux/kernel.h>
 #include <linux/kthread.h>
@@ -39,6 +47,9 @@
 #include <linux/string.h>
 
 #include "klpb-meta.h"
+
+#define klpb_err(fmt, ...) pr_err("%s: " fmt, THIS_MODULE->name, ##__VA_ARGS__)
+#define klpb_debug(fmt, ...) pr_debug("%s: " fmt, THIS_MODULE->name, ##__VA_ARGS__)
 
 /* 1 = atomic replace of all earlier livepatches; --no-replace passes 0 */
 #ifndef KLPB_REPLACE
@@ -128,18 +139,18 @@ static int klpb_check_kthreads(struct klp_object *obj)
 		if (!func)
 			continue;
 		if (n++ < 3)
-			pr_err("kernel thread %s (pid %d) runs %s as its thread function: it stays in it until it is stopped\n",
-			       t->comm, t->pid, func->old_name);
+			klpb_err("kernel thread %s (pid %d) runs %s as its thread function: it stays in it until it is stopped\n",
+			         t->comm, t->pid, func->old_name);
 		hit = func;
 	}
 	rcu_read_unlock();
 	if (!hit)
 		return 0;
 	if (n > 3)
-		pr_err("... and %u more kernel threads\n", n - 3);
-	pr_err("refusing the patch: the livepatch transition could never switch %s while it runs %s; "
-	       "hint: patch the functions %s calls instead\n",
-	       n > 1 ? "these kernel threads" : "this kernel thread", hit->old_name, hit->old_name);
+		klpb_err("... and %u more kernel threads\n", n - 3);
+	klpb_err("refusing the patch: the livepatch transition could never switch %s while it runs %s; "
+	         "hint: patch the functions %s calls instead\n",
+	         n > 1 ? "these kernel threads" : "this kernel thread", hit->old_name, hit->old_name);
 	return -EBUSY;
 }
 
@@ -161,8 +172,8 @@ static int klpb_pre_patch(struct klp_object *obj)
 			continue;
 		ret = ((int (*)(struct klp_object *))cb->fn)(obj);
 		if (ret) {
-			pr_err("pre-patch callback %ps of %s failed: %d\n", cb->fn,
-			       obj->name ? obj->name : "vmlinux", ret);
+			klpb_err("pre-patch callback %ps of %s failed: %d\n", cb->fn,
+			         obj->name ? obj->name : "vmlinux", ret);
 			return ret;
 		}
 	}
@@ -216,7 +227,7 @@ static int klpb_setup_object(struct klp_object *obj)
 		if (!klpb_same_obj(klpb_norm_objname(cb->objname), obj->name))
 			continue;
 		if (!cb->fn) {
-			pr_err("%s callback entry without a function\n", klpb_cb_type_name(cb->type));
+			klpb_err("%s callback entry without a function\n", klpb_cb_type_name(cb->type));
 			return -EINVAL;
 		}
 		switch (cb->type) {
@@ -233,13 +244,13 @@ static int klpb_setup_object(struct klp_object *obj)
 			obj->callbacks.post_unpatch = klpb_post_unpatch;
 			break;
 		default:
-			pr_err("callback %ps: unknown type %lu\n", cb->fn, cb->type);
+			klpb_err("callback %ps: unknown type %lu\n", cb->fn, cb->type);
 			return -EINVAL;
 		}
 		n++;
 	}
 	if (n)
-		pr_debug("object %s: %u callback(s)\n", obj->name ? obj->name : "vmlinux", n);
+		klpb_debug("object %s: %u callback(s)\n", obj->name ? obj->name : "vmlinux", n);
 	return 0;
 }
 
@@ -361,8 +372,8 @@ static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 		ret = klpb_fill_object(obj, klpb_objname(f), begin, end);
 		if (ret < 0)
 			goto err;
-		pr_debug("object %s: %d function(s)\n",
-			 obj->name ? obj->name : "vmlinux", ret);
+		klpb_debug("object %s: %d function(s)\n",
+			   obj->name ? obj->name : "vmlinux", ret);
 		ret = klpb_setup_object(obj);
 		if (ret)
 			goto err;
@@ -379,7 +390,7 @@ static struct klp_patch *klpb_build_patch(const struct klpb_func *begin,
 		ret = klpb_fill_object(obj, objname, begin, end);
 		if (ret < 0)
 			goto err;
-		pr_debug("object %s: callbacks only\n", objname ? objname : "vmlinux");
+		klpb_debug("object %s: callbacks only\n", objname ? objname : "vmlinux");
 		ret = klpb_setup_object(obj);
 		if (ret)
 			goto err;
@@ -420,7 +431,7 @@ static int __init klpb_init(void)
 	klpb_cbs = cbs;
 	klpb_cbs_end = __klpb_callbacks_end;
 	if (begin == end && klpb_cbs == klpb_cbs_end) {
-		pr_err("no functions to patch: .klp.funcs is empty (module not linked by klp-build?)\n");
+		klpb_err("no functions to patch: .klp.funcs is empty (module not linked by klp-build?)\n");
 		return -EINVAL;
 	}
 
@@ -430,7 +441,7 @@ static int __init klpb_init(void)
 
 	ret = klp_enable_patch(patch);
 	if (ret) {
-		pr_err("klp_enable_patch failed: %d\n", ret);
+		klpb_err("klp_enable_patch failed: %d\n", ret);
 		klpb_free(patch);
 		return ret;
 	}

@@ -35,6 +35,14 @@
  * modules, the idle tasks' stacks.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
+/*
+ * Compiled once per build dir and linked into every patch module of it
+ * (klp-build's "link" stage, like klpb-core.c): nothing may depend on the
+ * module's name, so the dynamic debug descriptors of pr_debug() get a fixed
+ * name instead of KBUILD_MODNAME (the messages name THIS_MODULE->name).
+ */
+#undef KBUILD_MODNAME
+#define KBUILD_MODNAME "klp_build"
 
 #include <linux/completion.h>
 #include <linux/delay.h>

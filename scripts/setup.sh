@@ -12,7 +12,7 @@ PKGS=(
 	gcc-powerpc64le-linux-gnu qemu-system-ppc
 	gcc-s390x-linux-gnu qemu-system-misc
 	gcc-aarch64-linux-gnu qemu-system-arm
-	bats shellcheck
+	bats shellcheck time
 	afl++ clang
 )
 # Extra packages can be asked for: KLPB_SETUP_EXTRA="gcc-powerpc64le-linux-gnu ..."

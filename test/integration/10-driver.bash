@@ -28,6 +28,21 @@ fake_tree() {
 	printf '%%:\n\t@echo "fake kbuild $@: $$(head -n 1 $(O)/.config)"; exit 1\n' >"$1/Makefile"
 }
 
+# fake_built_tree DIR: fake_tree whose make succeeds (prints its goal)
+fake_built_tree() {
+	fake_tree "$1"
+	printf 'all:\n\t@echo "fake kbuild all"\n%%:\n\t@echo "fake kbuild $@"\n' >"$1/Makefile"
+}
+
+# build_only DIR BUILD: --build-original-only of the fake tree DIR in BUILD;
+# prints "built" or "cached"
+build_only() {
+	run "$KLPB_DRIVER" --build-original-only -s "$1" -c "$KLPB_TEST_CFG" -b "$2"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	if [[ $output == *"cached: $2"* ]]; then echo cached; elif [[ $output == *"built: $2"* ]]; then echo built; else echo "?"; fi
+}
+
 # --- the driver's children end with it -------------------------------------
 # A run is started with KLPB_T_RUN=$BATS_TEST_TMPDIR in its environment,
 # which every process it starts inherits: run_procs finds what is left.
@@ -80,8 +95,9 @@ slow_gcc() {
 # the patched compile of fs/proc/NAME.c of a work dir of this test
 PAT_CMDLINE='*" $t/tmp/klp-build."*"/src/fs/proc/cmdline.c "*'
 PAT_MEMINFO='*" $t/tmp/klp-build."*"/src/fs/proc/meminfo.c "*'
-# the module link's compile of the runtime core
-PAT_KMOD_CORE='*" $t/tmp/klp-build."*"/kmod/klpb-core.c "*'
+# the module link's compile (of NAME.mod.c: the template's objects come
+# compiled)
+PAT_KMOD_LINK='*" $t/tmp/klp-build."*"/kmod/"*".mod.c "*'
 # shell code for slow_gcc and fake_tools: say so, then hang
 HANG='touch "$t/hanging"; exec sleep 60'
 

@@ -245,3 +245,93 @@ teardown() {
 	assert_output_has "fs/proc/Makefile: changes to build files are not supported"
 	assert_no_ko
 }
+
+# --- the build key -----------------------------------------------------------
+
+@test "build key: tree-hash hashes what find | sort | sha256sum does (test source tree, odd names); a name with a newline falls back" {
+	local th=$KLPB_REPO/tree-hash/tree-hash d=$BATS_TEST_TMPDIR/odd
+	[[ -x $th ]] || skip "tree-hash is not built yet (run make)"
+	pipeline() { find "$1" -type f -printf '%P %s %T@\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1; }
+	[ "$("$th" "$KLPB_TEST_SRC")" = "$(pipeline "$KLPB_TEST_SRC")" ]
+	mkdir -p "$d/a b/c" "$d/empty dir" "$d/x"
+	printf 'x' >"$d/a b/c/f 1"
+	: >"$d/a b/empty"
+	printf 'tab' >"$d/x/t	ab"
+	printf 'z' >"$d/x/é"
+	printf '1' >"$d/a"
+	printf '22' >"$d/a-b"
+	printf '333' >"$d/a.b"
+	ln -s a "$d/link"
+	ln -s "a b" "$d/dirlink"
+	ln -s /nonexistent "$d/dangling"
+	touch -d '2001-02-03 04:05:06.123456789' "$d/a"
+	[ "$("$th" "$d")" = "$(pipeline "$d")" ]
+	"$th" --list "$d" | cmp - <(find "$d" -type f -printf '%P %s %T@\n' | LC_ALL=C sort)
+	# a newline in a name: sort would split the line; not hashed (status 3)
+	printf 'n' >"$d/x/new"$'\n'"line"
+	run "$th" "$d"
+	[ "$status" -eq 3 ]
+	assert_output_has "a name with a newline"
+}
+
+@test "build key: any changed, added, removed, renamed or touched source file, or another compiler, invalidates the cached build; nothing else does" {
+	local fake=$BATS_TEST_TMPDIR/fake b=$BATS_TEST_TMPDIR/build k f=fs/proc/cmdline.c
+	fake_built_tree "$fake"
+	[ "$(build_only "$fake" "$b")" = built ]
+	[ "$(build_only "$fake" "$b")" = cached ]
+	k=$(cat "$b/.klp-build-key")
+	# the key of a tree is the same through tree-hash and through the
+	# pipeline the driver falls back to (existing build dirs stay valid)
+	(
+		SRC=$fake ARCH=x86_64 CC=gcc
+		CONFIG_SHA=$(sha256sum <"$KLPB_TEST_CFG" | cut -d' ' -f1)
+		eval "$(grep -E '^KLPB_(RECIPE|KCFLAGS|KCPPFLAGS)=' "$KLPB_DRIVER")"
+		eval "$(sed -n '/^build_key() {/,/^}/p' "$KLPB_DRIVER")"
+		source_hash() { find "$SRC" -type f -printf '%P %s %T@\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1; }
+		[ "$(build_key)" = "$k" ]
+	)
+	# a one-byte edit keeping the size, with the mtime set back: not seen
+	# (Kbuild's make would not recompile either); the same edit: seen
+	touch -r "$fake/$f" "$BATS_TEST_TMPDIR/stamp"
+	sed -i '1s/^./X/' "$fake/$f"
+	touch -r "$BATS_TEST_TMPDIR/stamp" "$fake/$f"
+	[ "$(build_only "$fake" "$b")" = cached ]
+	sed -i '1s/^./Y/' "$fake/$f"
+	[ "$(build_only "$fake" "$b")" = built ]
+	[ "$(build_only "$fake" "$b")" = cached ]
+	# touched only (same content, new mtime)
+	touch -d '+1 min' "$fake/$f"
+	[ "$(build_only "$fake" "$b")" = built ]
+	# the size changes, the mtime is set back
+	echo "/* x */" >>"$fake/$f"
+	touch -r "$BATS_TEST_TMPDIR/stamp" "$fake/$f"
+	[ "$(build_only "$fake" "$b")" = built ]
+	# added (deep in a new dir), renamed, removed
+	mkdir -p "$fake/drivers/new/dir"
+	: >"$fake/drivers/new/dir/new.h"
+	[ "$(build_only "$fake" "$b")" = built ]
+	mv "$fake/drivers/new/dir/new.h" "$fake/drivers/new/dir/new2.h"
+	[ "$(build_only "$fake" "$b")" = built ]
+	rm "$fake/drivers/new/dir/new2.h"
+	[ "$(build_only "$fake" "$b")" = built ]
+	# an empty dir or a symlink is not a source file
+	mkdir -p "$fake/include/empty"
+	ln -s ../Makefile "$fake/kernel/link"
+	[ "$(build_only "$fake" "$b")" = cached ]
+	# another compiler (its version line)
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/bash\n[ "$1" != --version ] || { echo "gcc (klp-build test) 99.1"; exit 0; }\nexec %s "$@"\n' \
+		"$(command -v gcc)" >"$BATS_TEST_TMPDIR/bin/gcc"
+	chmod +x "$BATS_TEST_TMPDIR/bin/gcc"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$KLPB_DRIVER" --build-original-only -s "$fake" -c "$KLPB_TEST_CFG" -b "$b"
+	[ "$status" -eq 0 ]
+	assert_output_has "built: $b"
+	[ "$(build_only "$fake" "$b")" = built ]
+	# without tree-hash (an installed driver without it): the same key
+	k=$(cat "$b/.klp-build-key")
+	fake_tools
+	rm -f "$BATS_TEST_TMPDIR/inst/libexec/klp-build/tree-hash"
+	run "$DRIVER_BIN" --build-original-only -s "$fake" -c "$KLPB_TEST_CFG" -b "$b"
+	[ "$status" -eq 0 ]
+	assert_output_has "cached: $b"
+}

@@ -370,7 +370,7 @@ next_run_works() {
 }
 
 @test "SIGINT and SIGTERM during link (make M=): it stops; the next run works" {
-	slow_gcc "$PAT_KMOD_CORE" "$HANG"
+	slow_gcc "$PAT_KMOD_LINK" "$HANG"
 	interrupt INT 130 link "$P1"
 	interrupt TERM 143 link "$P1"
 	rm "$BATS_TEST_TMPDIR/bin/gcc"

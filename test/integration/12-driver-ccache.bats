@@ -107,7 +107,8 @@ PY
 	# the recompiles ran "ccache gcc ...", the link's compiles too
 	grep -q '^ccache gcc ' "$WORK_B/patched/fs/proc/meminfo.o.cmdline"
 	grep -q '^gcc ' "$WORK_A/patched/fs/proc/meminfo.o.cmdline"
-	# and ccache compiled them: 3 recompiles + the module's own objects
+	# and ccache compiled them: 3 recompiles + the module's NAME.mod.c (the
+	# template's objects come compiled once per build dir)
 	run ccache --print-stats
 	echo "$output"
 	misses=$(awk '$1 == "cache_miss" { print $2 }' <<<"$output")
