@@ -29,10 +29,27 @@
  *   klpb_check_task); tried KLPB_TRIES times, then the load (or the write of
  *   0 to enabled) fails, naming the task and the function.
  *
- * Not done yet (refused or documented, DESIGN.md): atomic replace of an
- * earlier patch (a second patch of the same function fails to load: one
- * IPMODIFY ops per function), callbacks, shadow variables, symbols of
- * modules, the idle tasks' stacks.
+ * - callbacks (.klp.callbacks, livepatch_helpers.h / kpatch-macros.h) at
+ *   the points the kernel's core runs them: pre-patch before anything is
+ *   redirected (an error fails the load, nothing stays patched), post-patch
+ *   after the switch, pre-unpatch before and post-unpatch after the switch
+ *   back; a struct klp_object of klpb-livepatch.h is what they get.
+ *
+ * - shadow variables: klp_shadow_*() with the kernel's semantics, in a
+ *   hash that every patch module shares (it hangs off
+ *   /sys/kernel/livepatch, see struct klpb_root), so a variable allocated
+ *   by one patch is seen by the next, as with the kernel's global hash.
+ *
+ * - atomic replace (default; KLPB_REPLACE=0 for --no-replace): every
+ *   enabled earlier patch of this core is replaced in the same switch; its
+ *   functions that this patch does not change go back to the original, it
+ *   is disabled (its directory goes away, as with the kernel) and can be
+ *   removed.  A function held by an earlier patch is taken over through a
+ *   second, non-IPMODIFY ftrace_ops (one IPMODIFY ops per function only).
+ *
+ * Not done yet (refused, DESIGN.md): functions and callbacks of modules,
+ * --no-replace stacking of one function by two patches, the idle tasks'
+ * stacks.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 /*
@@ -47,12 +64,14 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/ftrace.h>
+#include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kernfs.h>
 #include <linux/kobject.h>
+#include <linux/list.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
@@ -60,10 +79,18 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/version.h>
+#include <linux/wait_bit.h>
+#include <linux/bit_spinlock.h>
 #include <linux/workqueue.h>
 #include <asm/ptrace.h>
 
 #include "klpb-meta.h"
+#include "klpb-livepatch.h"
+
+/* 1 = atomic replace of all earlier patches; --no-replace passes 0 */
+#ifndef KLPB_REPLACE
+#define KLPB_REPLACE 1
+#endif
 
 /* sentinels from klpb-begin.o / klpb-end.o around the diff objects' entries */
 extern struct klpb_func __klpb_funcs_begin[], __klpb_funcs_end[];
@@ -73,9 +100,55 @@ struct klpb_ffunc {
 	const struct klpb_func *rec;
 	unsigned long old_addr, old_size;
 	unsigned long new_addr, new_size;
-	bool registered;
+	bool registered;	/* ops (IPMODIFY) */
+	bool bridged;		/* bridge (no IPMODIFY): taking over from an earlier patch */
 	struct ftrace_ops ops;
-	struct kobject *kobj;		/* NAME/vmlinux/<function,sympos> */
+	struct ftrace_ops bridge;
+	struct kobject *kobj;	/* NAME/vmlinux/<function,sympos> */
+};
+
+/*
+ * What the patch modules share, found through /sys/kernel/livepatch: the
+ * directory's kobject is the first member, created with the kobj_type of
+ * kernel_kobj (the kernel's dynamic kobjects), whose release kfree()s the
+ * kobject, i.e. this whole allocation: vmlinux code, so the module that
+ * created it may be removed first.  Locks are bits (wait_on_bit_lock,
+ * bit_spin_lock): no lock class key in the creator module's memory.  Only
+ * patch modules built by the same klp-build core layout (magic, version)
+ * share it; another layout is refused at load.
+ */
+#define KLPB_ROOT_MAGIC		0x6b6c7062726f6f74ULL	/* "klpbroot" */
+#define KLPB_ROOT_VERSION	1
+#define KLPB_SHADOW_BITS	8
+#define KLPB_ROOT_BUSY		0	/* bit of flags: enabling, disabling, replacing */
+#define KLPB_SHADOW_LOCK	0	/* bit of shadow_lock */
+
+struct klpb_patch;
+
+struct klpb_root {
+	struct kobject kobj;		/* first: released by kfree(kobj) */
+	u64 magic;
+	unsigned long version;
+	unsigned long flags;
+	unsigned long users;		/* patch modules holding it (under BUSY) */
+	struct list_head patches;	/* struct klpb_patch, enabled ones, load order */
+	unsigned long shadow_lock;
+	struct hlist_head shadow[1 << KLPB_SHADOW_BITS];
+};
+
+/*
+ * One enabled patch module, on klpb_root.patches while enabled.  A later
+ * patch that replaces it reads its functions and turns its switch off
+ * (under stop_machine), then calls replaced() (under BUSY) and drops the
+ * module reference the patch held.
+ */
+struct klpb_patch {
+	struct list_head node;
+	struct module *mod;
+	bool *active;
+	struct klpb_ffunc *funcs;
+	unsigned long nr_funcs;
+	void (*replaced)(void);
 };
 
 /* the switch: the handlers redirect only while it is on (set under stop_machine) */
@@ -83,10 +156,15 @@ static bool klpb_active;
 
 static struct klpb_ffunc *klpb_funcs;
 static unsigned long klpb_nr_funcs;
-static DEFINE_MUTEX(klpb_lock);		/* klpb_enabled, the ops */
-static bool klpb_enabled;
+static bool klpb_enabled;		/* under the root's BUSY bit */
+static struct klpb_patch klpb_self;
 
-static struct kobject *klpb_root;	/* /sys/kernel/livepatch (a reference) */
+/* callbacks: the .klp.callbacks entries and the one object they get */
+static const struct klpb_callback *klpb_cbs, *klpb_cbs_end;
+static struct klp_object klpb_vmlinux_obj;
+
+static struct klpb_root *klpb_root;	/* /sys/kernel/livepatch (a reference) */
+static bool klpb_root_user;
 static struct kobject klpb_kobj;	/* /sys/kernel/livepatch/<module> */
 static struct kobject *klpb_obj_kobj;	/* <module>/vmlinux */
 static bool klpb_kobj_added;
@@ -94,12 +172,22 @@ static DECLARE_COMPLETION(klpb_kobj_released);
 static void klpb_remove_dir(struct work_struct *work);
 static DECLARE_WORK(klpb_remove_work, klpb_remove_dir);
 
+static void klpb_lock(void)
+{
+	wait_on_bit_lock(&klpb_root->flags, KLPB_ROOT_BUSY, TASK_UNINTERRUPTIBLE);
+}
+
+static void klpb_unlock(void)
+{
+	clear_and_wake_up_bit(KLPB_ROOT_BUSY, &klpb_root->flags);
+}
+
 /* ---------------------------------------------------------------- redirection */
 
 static void notrace klpb_handler(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct klpb_ffunc *f = container_of(op, struct klpb_ffunc, ops);
+	struct klpb_ffunc *f = op->private;
 
 	if (!READ_ONCE(klpb_active))
 		return;
@@ -113,50 +201,353 @@ static void notrace klpb_handler(unsigned long ip, unsigned long parent_ip,
 #endif
 }
 
+/*
+ * The bridge has no IPMODIFY: ftrace checks only IPMODIFY ops against each
+ * other, and every ops of a site sees the same registers, so it can move
+ * the pc of a function whose IPMODIFY ops an earlier patch still holds.
+ */
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 /* SAVE_REGS is refused (-EINVAL) where only WITH_ARGS exists */
-#define KLPB_FTRACE_FLAGS (FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT)
+#define KLPB_BRIDGE_FLAGS	FTRACE_OPS_FL_PERMANENT
 #else
-#define KLPB_FTRACE_FLAGS (FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY | \
-			   FTRACE_OPS_FL_PERMANENT)
+#define KLPB_BRIDGE_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_PERMANENT)
 #endif
+#define KLPB_FTRACE_FLAGS	(KLPB_BRIDGE_FLAGS | FTRACE_OPS_FL_IPMODIFY)
 
-static int klpb_register(struct klpb_ffunc *f)
+static int klpb_register_ops(struct klpb_ffunc *f, struct ftrace_ops *ops, unsigned long flags)
 {
 	int ret;
 
-	f->ops.func = klpb_handler;
-	f->ops.flags = KLPB_FTRACE_FLAGS;
-	ret = ftrace_set_filter_ip(&f->ops, f->old_addr, 0, 0);
+	ops->func = klpb_handler;
+	ops->flags = flags;
+	ops->private = f;
+	ret = ftrace_set_filter_ip(ops, f->old_addr, 0, 0);
 	if (ret) {
 		pr_err("'%s': no ftrace site at %s (%pS): ftrace_set_filter_ip failed: %d\n",
 		       THIS_MODULE->name, f->rec->old_name, (void *)f->old_addr, ret);
 		return ret;
 	}
-	ret = register_ftrace_function(&f->ops);
+	ret = register_ftrace_function(ops);
 	if (ret) {
 		pr_err("'%s': cannot redirect %s: register_ftrace_function failed: %d%s\n",
 		       THIS_MODULE->name, f->rec->old_name, ret,
 		       ret == -EBUSY ? " (another patch or IPMODIFY user holds it)" : "");
-		ftrace_free_filter(&f->ops);
+		ftrace_free_filter(ops);
 		return ret;
 	}
-	f->registered = true;
 	return 0;
+}
+
+static void klpb_unregister_ops(struct klpb_ffunc *f, struct ftrace_ops *ops)
+{
+	int ret = unregister_ftrace_function(ops);
+
+	if (ret)
+		pr_warn("'%s': unregister_ftrace_function(%s) failed: %d\n",
+			THIS_MODULE->name, f->rec->old_name, ret);
+	ftrace_free_filter(ops);
+}
+
+/* the IPMODIFY ops, or the bridge when an earlier patch holds the function */
+static int klpb_register(struct klpb_ffunc *f, bool bridge)
+{
+	int ret;
+
+	if (bridge) {
+		ret = klpb_register_ops(f, &f->bridge, KLPB_BRIDGE_FLAGS);
+		f->bridged = !ret;
+	} else {
+		ret = klpb_register_ops(f, &f->ops, KLPB_FTRACE_FLAGS);
+		f->registered = !ret;
+	}
+	return ret;
 }
 
 static void klpb_unregister(struct klpb_ffunc *f)
 {
+	if (f->registered)
+		klpb_unregister_ops(f, &f->ops);
+	if (f->bridged)
+		klpb_unregister_ops(f, &f->bridge);
+	f->registered = f->bridged = false;
+}
+
+/*
+ * After a replace: the earlier patch's ops are gone, so the function's
+ * IPMODIFY ops can be ours; the bridge goes once it is (both redirect to
+ * the same place meanwhile).  If another IPMODIFY user took the function
+ * in between, the bridge stays: it redirects as well.
+ */
+static void klpb_settle(struct klpb_ffunc *f)
+{
+	if (!f->bridged || f->registered)
+		return;
+	if (klpb_register(f, false))
+		return;
+	klpb_unregister_ops(f, &f->bridge);
+	f->bridged = false;
+}
+
+/* the enabled earlier patch that holds the function at addr, if any */
+static struct klpb_patch *klpb_holder(unsigned long addr)
+{
+	struct klpb_patch *p;
+	unsigned long i;
+
+	list_for_each_entry(p, &klpb_root->patches, node)
+		for (i = 0; i < p->nr_funcs; i++)
+			if (p->funcs[i].old_addr == addr)
+				return p;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static const char *klpb_cb_type_name(unsigned long type)
+{
+	switch (type) {
+	case KLPB_CB_PRE_PATCH: return "pre-patch";
+	case KLPB_CB_POST_PATCH: return "post-patch";
+	case KLPB_CB_PRE_UNPATCH: return "pre-unpatch";
+	case KLPB_CB_POST_UNPATCH: return "post-unpatch";
+	}
+	return "unknown";
+}
+
+/* vmlinux only so far: callbacks of a module would need a module notifier */
+static int klpb_check_callbacks(void)
+{
+	const struct klpb_callback *cb;
+
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
+		if (cb->objname && strcmp(cb->objname, "vmlinux")) {
+			pr_err("'%s': %s callback %ps of module %s: callbacks of modules are not supported yet by the in-module core\n",
+			       THIS_MODULE->name, klpb_cb_type_name(cb->type), cb->fn, cb->objname);
+			return -EOPNOTSUPP;
+		}
+		if (!cb->fn || cb->type < KLPB_CB_PRE_PATCH || cb->type > KLPB_CB_POST_UNPATCH) {
+			pr_err("'%s': bad callback entry (type %lu, function %ps)\n",
+			       THIS_MODULE->name, cb->type, cb->fn);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * As the kernel's core: the pre-patch callbacks in entry order, the first
+ * error stops them and fails the patch.
+ */
+static int klpb_pre_patch(void)
+{
+	const struct klpb_callback *cb;
 	int ret;
 
-	if (!f->registered)
-		return;
-	ret = unregister_ftrace_function(&f->ops);
-	if (ret)
-		pr_warn("'%s': unregister_ftrace_function(%s) failed: %d\n",
-			THIS_MODULE->name, f->rec->old_name, ret);
-	ftrace_free_filter(&f->ops);
-	f->registered = false;
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
+		if (cb->type != KLPB_CB_PRE_PATCH)
+			continue;
+		ret = ((int (*)(struct klp_object *))cb->fn)(&klpb_vmlinux_obj);
+		if (ret) {
+			pr_err("'%s': pre-patch callback %ps of vmlinux failed: %d\n",
+			       THIS_MODULE->name, cb->fn, ret);
+			pr_warn("pre-patch callback failed for object 'vmlinux'\n");
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* the void callbacks of one type: forwards, or backwards for unpatching */
+static void klpb_run_void(unsigned long type, bool reverse)
+{
+	long i, n = klpb_cbs_end - klpb_cbs;
+	const struct klpb_callback *cb;
+
+	for (i = 0; i < n; i++) {
+		cb = reverse ? &klpb_cbs[n - 1 - i] : &klpb_cbs[i];
+		if (cb->type == type)
+			((void (*)(struct klp_object *))cb->fn)(&klpb_vmlinux_obj);
+	}
+}
+
+/* ---------------------------------------------------------------- shadow variables */
+
+/*
+ * Shadow variables, written from the semantics of the kernel's
+ * kernel/livepatch/shadow.c: one variable per (obj, id), data zeroed and
+ * then set by the optional constructor (called with the lock held, so it
+ * must not sleep), lookups under RCU, freed after a grace period, the
+ * destructor called with the lock held when it is freed.  The hash is the
+ * root's, shared by every patch module of this core.
+ */
+struct klpb_shadow {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	void *obj;
+	unsigned long id;
+	char data[];
+};
+
+static struct hlist_head *klpb_shadow_bucket(void *obj)
+{
+	return &klpb_root->shadow[hash_ptr(obj, KLPB_SHADOW_BITS)];
+}
+
+static struct klpb_shadow *klpb_shadow_find(void *obj, unsigned long id)
+{
+	struct klpb_shadow *sv;
+
+	hlist_for_each_entry_rcu(sv, klpb_shadow_bucket(obj), node)
+		if (sv->obj == obj && sv->id == id)
+			return sv;
+	return NULL;
+}
+
+#define klpb_shadow_lock(flags)						\
+	do {								\
+		local_irq_save(flags);					\
+		bit_spin_lock(KLPB_SHADOW_LOCK, &klpb_root->shadow_lock); \
+	} while (0)
+#define klpb_shadow_unlock(flags)					\
+	do {								\
+		bit_spin_unlock(KLPB_SHADOW_LOCK, &klpb_root->shadow_lock); \
+		local_irq_restore(flags);				\
+	} while (0)
+
+void *klp_shadow_get(void *obj, unsigned long id)
+{
+	struct klpb_shadow *sv;
+	void *data = NULL;
+
+	rcu_read_lock();
+	sv = klpb_shadow_find(obj, id);
+	if (sv)
+		data = sv->data;
+	rcu_read_unlock();
+	return data;
+}
+
+static void *klpb_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+				      gfp_t gfp_flags, klp_shadow_ctor_t ctor,
+				      void *ctor_data, bool warn_on_exist)
+{
+	struct klpb_shadow *sv, *new;
+	unsigned long flags;
+	void *data;
+	int ret;
+
+	data = klp_shadow_get(obj, id);
+	if (data)
+		goto exists;
+
+	/* allocated outside the lock: gfp_flags may sleep */
+	new = kzalloc(sizeof(*new) + size, gfp_flags);
+	if (!new)
+		return NULL;
+
+	klpb_shadow_lock(flags);
+	sv = klpb_shadow_find(obj, id);
+	if (unlikely(sv)) {
+		/* someone else was quicker */
+		klpb_shadow_unlock(flags);
+		kfree(new);
+		data = sv->data;
+		goto exists;
+	}
+	new->obj = obj;
+	new->id = id;
+	if (ctor) {
+		ret = ctor(obj, new->data, ctor_data);
+		if (ret) {
+			klpb_shadow_unlock(flags);
+			kfree(new);
+			pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n", obj, id, ret);
+			return NULL;
+		}
+	}
+	hlist_add_head_rcu(&new->node, klpb_shadow_bucket(obj));
+	klpb_shadow_unlock(flags);
+	return new->data;
+
+exists:
+	if (warn_on_exist) {
+		WARN(1, "Duplicate shadow variable <%p, %lx>\n", obj, id);
+		return NULL;
+	}
+	return data;
+}
+
+void *klp_shadow_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp_flags,
+		       klp_shadow_ctor_t ctor, void *ctor_data)
+{
+	return klpb_shadow_get_or_alloc(obj, id, size, gfp_flags, ctor, ctor_data, true);
+}
+
+void *klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp_flags,
+			      klp_shadow_ctor_t ctor, void *ctor_data)
+{
+	return klpb_shadow_get_or_alloc(obj, id, size, gfp_flags, ctor, ctor_data, false);
+}
+
+/* under the lock: unhash, destructor, free after readers are gone */
+static void klpb_shadow_drop(struct klpb_shadow *sv, klp_shadow_dtor_t dtor)
+{
+	hlist_del_rcu(&sv->node);
+	if (dtor)
+		dtor(sv->obj, sv->data);
+	kfree_rcu(sv, rcu);
+}
+
+void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
+{
+	struct klpb_shadow *sv;
+	unsigned long flags;
+
+	klpb_shadow_lock(flags);
+	sv = klpb_shadow_find(obj, id);
+	if (sv)
+		klpb_shadow_drop(sv, dtor);
+	klpb_shadow_unlock(flags);
+}
+
+void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
+{
+	struct klpb_shadow *sv;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	unsigned int i;
+
+	klpb_shadow_lock(flags);
+	for (i = 0; i < ARRAY_SIZE(klpb_root->shadow); i++)
+		hlist_for_each_entry_safe(sv, tmp, &klpb_root->shadow[i], node)
+			if (sv->id == id)
+				klpb_shadow_drop(sv, dtor);
+	klpb_shadow_unlock(flags);
+}
+
+/*
+ * The last patch module to go: nobody can reach the variables left (the
+ * kernel's would stay in its global hash); free them, without destructors
+ * (their code may be gone), and say how many.
+ */
+static void klpb_shadow_release_all(void)
+{
+	struct klpb_shadow *sv;
+	struct hlist_node *tmp;
+	unsigned long flags, n = 0;
+	unsigned int i;
+
+	klpb_shadow_lock(flags);
+	for (i = 0; i < ARRAY_SIZE(klpb_root->shadow); i++) {
+		hlist_for_each_entry_safe(sv, tmp, &klpb_root->shadow[i], node) {
+			klpb_shadow_drop(sv, NULL);
+			n++;
+		}
+	}
+	klpb_shadow_unlock(flags);
+	if (n)
+		pr_info("'%s': the last patch module: %lu shadow variable(s) left, freed\n",
+			THIS_MODULE->name, n);
 }
 
 /* ---------------------------------------------------------------- consistency */
@@ -191,20 +582,68 @@ static unsigned long klpb_strip_pac(unsigned long lr)
 #endif
 }
 
-/* is addr in one of the functions being replaced (new: the module's copies)? */
-static const struct klpb_ffunc *klpb_find_func(unsigned long addr, bool new)
+/*
+ * The code a task must not be in for the switch: when enabling, the old
+ * functions this patch replaces and every new function of the patches it
+ * replaces (theirs are about to be abandoned); when disabling, this
+ * patch's new functions.  Built before stop_machine, read under it.
+ */
+struct klpb_range {
+	unsigned long start, size;
+	const char *name;
+};
+static struct klpb_range *klpb_ranges;
+static unsigned long klpb_nr_ranges;
+
+static const struct klpb_range *klpb_find_range(unsigned long addr)
 {
 	unsigned long i;
 
-	for (i = 0; i < klpb_nr_funcs; i++) {
-		const struct klpb_ffunc *f = &klpb_funcs[i];
-		unsigned long start = new ? f->new_addr : f->old_addr;
-		unsigned long size = new ? f->new_size : f->old_size;
+	for (i = 0; i < klpb_nr_ranges; i++) {
+		const struct klpb_range *r = &klpb_ranges[i];
 
-		if (addr >= start && addr < start + size)
-			return f;
+		if (addr >= r->start && addr < r->start + r->size)
+			return r;
 	}
 	return NULL;
+}
+
+static void klpb_add_range(unsigned long start, unsigned long size, const char *name)
+{
+	klpb_ranges[klpb_nr_ranges].start = start;
+	klpb_ranges[klpb_nr_ranges].size = size;
+	klpb_ranges[klpb_nr_ranges].name = name;
+	klpb_nr_ranges++;
+}
+
+/* under BUSY; replacing: the enabled earlier patches are replaced too */
+static int klpb_build_ranges(bool enable, bool replacing)
+{
+	struct klpb_patch *p;
+	unsigned long i, n = klpb_nr_funcs;
+
+	if (enable && replacing)
+		list_for_each_entry(p, &klpb_root->patches, node)
+			n += p->nr_funcs;
+	kfree(klpb_ranges);
+	klpb_nr_ranges = 0;
+	klpb_ranges = kcalloc(n ? n : 1, sizeof(*klpb_ranges), GFP_KERNEL);
+	if (!klpb_ranges)
+		return -ENOMEM;
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		const struct klpb_ffunc *f = &klpb_funcs[i];
+
+		if (enable)
+			klpb_add_range(f->old_addr, f->old_size, f->rec->old_name);
+		else
+			klpb_add_range(f->new_addr, f->new_size, f->rec->old_name);
+	}
+	if (enable && replacing)
+		list_for_each_entry(p, &klpb_root->patches, node)
+			for (i = 0; i < p->nr_funcs; i++)
+				klpb_add_range(p->funcs[i].new_addr, p->funcs[i].new_size,
+					       p->funcs[i].rec->old_name);
+	return 0;
 }
 
 /*
@@ -213,21 +652,21 @@ static const struct klpb_ffunc *klpb_find_func(unsigned long addr, bool new)
  * (a record that is the stackframe of an EL1 pt_regs on this stack: entry.S
  * stores {x29, elr} there) the interrupted function may not have saved its
  * LR yet (a leaf, or before its prologue), so regs[30] counts as live too:
- * conservative, a stale LR only delays the switch.  Returns the function
+ * conservative, a stale LR only delays the switch.  Returns the range
  * found, or NULL; *unreliable when the chain leaves the stack or is too
  * deep.
  */
-static const struct klpb_ffunc *klpb_check_task(struct task_struct *t, bool new,
-						unsigned long *where, bool *unreliable)
+static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned long *where,
+						bool *unreliable)
 {
 	unsigned long low = (unsigned long)task_stack_page(t), high = low + THREAD_SIZE;
 	unsigned long fp = thread_saved_fp(t), pc = thread_saved_pc(t);
-	const struct klpb_ffunc *f;
+	const struct klpb_range *f;
 	int depth;
 
 	*unreliable = false;
 	*where = pc;
-	f = klpb_find_func(pc, new);
+	f = klpb_find_range(pc);
 	if (f)
 		return f;
 	for (depth = 0; fp; depth++) {
@@ -241,14 +680,14 @@ static const struct klpb_ffunc *klpb_check_task(struct task_struct *t, bool new,
 		next = READ_ONCE_NOCHECK(((unsigned long *)fp)[0]);
 		lr = klpb_strip_pac(READ_ONCE_NOCHECK(((unsigned long *)fp)[1]));
 		*where = lr;
-		f = klpb_find_func(lr, new);
+		f = klpb_find_range(lr);
 		if (f)
 			return f;
 		regs = (struct pt_regs *)(fp - offsetof(struct pt_regs, stackframe));
 		if ((unsigned long)regs >= low && regs->pc == lr &&
 		    (regs->pstate & PSR_MODE_MASK) == PSR_MODE_EL1h) {
 			*where = klpb_strip_pac(regs->regs[30]);
-			f = klpb_find_func(*where, new);
+			f = klpb_find_range(*where);
 			if (f)
 				return f;
 		}
@@ -267,13 +706,19 @@ static const struct klpb_ffunc *klpb_check_task(struct task_struct *t, bool new,
 /*
  * Runs on one CPU while every other CPU spins with interrupts off: every
  * task but the stoppers (on a CPU right now) is switched out with its
- * registers saved.  Checks them all, then flips the switch.
+ * registers saved.  Checks them all, then flips the switch: this patch's,
+ * and when enabling with replace, off for every earlier patch.
  */
+struct klpb_switch_req {
+	bool enable, replacing;
+};
+
 static int klpb_switch(void *data)
 {
-	bool enable = (bool)(unsigned long)data;
+	const struct klpb_switch_req *req = data;
 	struct task_struct *g, *t;
-	const struct klpb_ffunc *f;
+	const struct klpb_range *f;
+	struct klpb_patch *p;
 	unsigned long where;
 	bool unreliable;
 	int ret = 0;
@@ -282,12 +727,11 @@ static int klpb_switch(void *data)
 	for_each_process_thread(g, t) {
 		if (READ_ONCE(t->on_cpu) || !task_stack_page(t))
 			continue;
-		/* enabling: nobody in an old function; disabling: in a new one */
-		f = klpb_check_task(t, !enable, &where, &unreliable);
+		f = klpb_check_task(t, &where, &unreliable);
 		if (f || unreliable) {
 			klpb_busy.pid = task_pid_nr(t);
 			memcpy(klpb_busy.comm, t->comm, sizeof(klpb_busy.comm));
-			klpb_busy.func = f ? f->rec->old_name : NULL;
+			klpb_busy.func = f ? f->name : NULL;
 			klpb_busy.addr = where;
 			klpb_busy.unreliable = unreliable;
 			ret = -EBUSY;
@@ -295,20 +739,28 @@ static int klpb_switch(void *data)
 		}
 	}
 	rcu_read_unlock();
-	if (!ret)
-		WRITE_ONCE(klpb_active, enable);
-	return ret;
+	if (ret)
+		return ret;
+	WRITE_ONCE(klpb_active, req->enable);
+	if (req->enable && req->replacing)
+		list_for_each_entry(p, &klpb_root->patches, node)
+			WRITE_ONCE(*p->active, false);
+	return 0;
 }
 
 /* the switch, tried KLPB_TRIES times; the reason named when it fails */
-static int klpb_try_switch(bool enable)
+static int klpb_try_switch(bool enable, bool replacing)
 {
-	int i, ret = 0;
+	struct klpb_switch_req req = { .enable = enable, .replacing = replacing };
+	int i, ret;
 
+	ret = klpb_build_ranges(enable, replacing);
+	if (ret)
+		return ret;
 	for (i = 0; i < KLPB_TRIES; i++) {
 		if (i)
 			msleep(KLPB_RETRY_MS);
-		ret = stop_machine(klpb_switch, (void *)(unsigned long)enable, NULL);
+		ret = stop_machine(klpb_switch, &req, NULL);
 		if (ret != -EBUSY)
 			break;
 	}
@@ -323,52 +775,112 @@ static int klpb_try_switch(bool enable)
 		       klpb_busy.comm, (void *)klpb_busy.addr, KLPB_TRIES, KLPB_RETRY_MS);
 	else if (ret)
 		pr_err("'%s': stop_machine failed: %d\n", THIS_MODULE->name, ret);
+	kfree(klpb_ranges);
+	klpb_ranges = NULL;
+	klpb_nr_ranges = 0;
 	return ret;
 }
 
 /*
- * All functions, or none: the ops are registered with the switch off (ftrace
- * reaches the sites one by one on arm64, without stop_machine), then the
- * switch turns every redirection on at once.  A failure takes everything
- * back.
+ * Called by the patch that replaced this one, under BUSY, after the switch
+ * turned this one off: its ops go, it is disabled and its directory goes
+ * away, as the kernel does with a replaced patch.  The caller drops the
+ * module reference this patch held while enabled.
+ */
+static void klpb_replaced(void)
+{
+	unsigned long i = klpb_nr_funcs;
+
+	while (i--)
+		klpb_unregister(&klpb_funcs[i]);
+	klpb_vmlinux_obj.patched = false;
+	WRITE_ONCE(klpb_enabled, false);
+	list_del_init(&klpb_self.node);
+	schedule_work(&klpb_remove_work);
+}
+
+/*
+ * Enable, under BUSY: the pre-patch callbacks; the ops registered with the
+ * switch off (ftrace reaches the sites one by one on arm64, without
+ * stop_machine), a bridge where an earlier patch holds the function (only
+ * when replacing it: --no-replace stacking of one function is refused);
+ * then the switch turns every redirection on at once and, replacing, the
+ * earlier patches off; then they are dismantled and the post-patch
+ * callbacks run.  A failure takes everything back; post-unpatch callbacks
+ * run if the pre-patch ones did, as the kernel's core does.
  */
 static int klpb_patch(void)
 {
+	bool replacing = KLPB_REPLACE && !list_empty(&klpb_root->patches);
+	struct klpb_patch *p, *tmp;
 	unsigned long i;
 	int ret;
 
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		p = klpb_holder(klpb_funcs[i].old_addr);
+		if (p && !KLPB_REPLACE) {
+			pr_err("'%s': %s is patched by '%s' already: two patches of one function (--no-replace) are not supported yet by the in-module core; without --no-replace this patch replaces '%s'\n",
+			       THIS_MODULE->name, klpb_funcs[i].rec->old_name, p->mod->name,
+			       p->mod->name);
+			return -EBUSY;
+		}
+	}
+	ret = klpb_pre_patch();
+	if (ret)
+		return ret;
 	pr_info("'%s': starting patching transition\n", THIS_MODULE->name);
 	for (i = 0; i < klpb_nr_funcs; i++) {
-		ret = klpb_register(&klpb_funcs[i]);
+		ret = klpb_register(&klpb_funcs[i], klpb_holder(klpb_funcs[i].old_addr) != NULL);
 		if (ret)
 			goto undo;
 	}
-	ret = klpb_try_switch(true);
-	if (!ret) {
-		pr_info("'%s': patching complete\n", THIS_MODULE->name);
-		return 0;
+	ret = klpb_try_switch(true, replacing);
+	if (ret)
+		goto undo;
+	if (replacing) {
+		list_for_each_entry_safe(p, tmp, &klpb_root->patches, node) {
+			pr_info("'%s': replaced by '%s'\n", p->mod->name, THIS_MODULE->name);
+			p->replaced();
+			module_put(p->mod);
+		}
+		for (i = 0; i < klpb_nr_funcs; i++)
+			klpb_settle(&klpb_funcs[i]);
 	}
+	klpb_vmlinux_obj.patched = true;
+	klpb_run_void(KLPB_CB_POST_PATCH, false);
+	pr_info("'%s': patching complete\n", THIS_MODULE->name);
+	return 0;
 undo:
 	while (i--)
 		klpb_unregister(&klpb_funcs[i]);
+	klpb_run_void(KLPB_CB_POST_UNPATCH, true);
 	pr_err("'%s': patching failed\n", THIS_MODULE->name);
 	return ret;
 }
 
-/* the switch off (nobody in a new function), then the ops go */
+/*
+ * Disable, under BUSY: pre-unpatch callbacks, the switch off (nobody in a
+ * new function), the ops go, post-unpatch callbacks.  When the switch is
+ * refused the patch stays and its post-patch callbacks run again, as after
+ * a reversed transition of the kernel's core.
+ */
 static int klpb_unpatch(void)
 {
 	unsigned long i = klpb_nr_funcs;
 	int ret;
 
+	klpb_run_void(KLPB_CB_PRE_UNPATCH, true);
 	pr_info("'%s': starting unpatching transition\n", THIS_MODULE->name);
-	ret = klpb_try_switch(false);
+	ret = klpb_try_switch(false, false);
 	if (ret) {
 		pr_err("'%s': unpatching failed: the patch stays enabled\n", THIS_MODULE->name);
+		klpb_run_void(KLPB_CB_POST_PATCH, false);
 		return ret;
 	}
 	while (i--)
 		klpb_unregister(&klpb_funcs[i]);
+	klpb_vmlinux_obj.patched = false;
+	klpb_run_void(KLPB_CB_POST_UNPATCH, true);
 	pr_info("'%s': unpatching complete\n", THIS_MODULE->name);
 	return 0;
 }
@@ -409,12 +921,13 @@ static int klpb_setup_funcs(void)
 
 	/* two distinct symbols: keep the compiler from assuming they differ */
 	OPTIMIZER_HIDE_VAR(begin);
-	if (begin == end) {
+	if (begin == end && klpb_cbs == klpb_cbs_end) {
 		pr_err("'%s': no functions to patch: .klp.funcs is empty\n", THIS_MODULE->name);
 		return -EINVAL;
 	}
+	/* a patch of callbacks only has no functions */
 	klpb_nr_funcs = end - begin;
-	klpb_funcs = kcalloc(klpb_nr_funcs, sizeof(*klpb_funcs), GFP_KERNEL);
+	klpb_funcs = kcalloc(klpb_nr_funcs ? klpb_nr_funcs : 1, sizeof(*klpb_funcs), GFP_KERNEL);
 	if (!klpb_funcs)
 		return -ENOMEM;
 	for (f = begin; f < end; f++, i++) {
@@ -462,19 +975,20 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	ret = kstrtobool(buf, &enable);
 	if (ret)
 		return ret;
-	mutex_lock(&klpb_lock);
+	klpb_lock();
 	if (enable || !klpb_enabled) {
 		/* the kernel's core: enabled == patch->enabled is -EINVAL */
-		mutex_unlock(&klpb_lock);
+		klpb_unlock();
 		return -EINVAL;
 	}
 	ret = klpb_unpatch();
 	if (ret) {
-		mutex_unlock(&klpb_lock);
+		klpb_unlock();
 		return ret;
 	}
 	WRITE_ONCE(klpb_enabled, false);
-	mutex_unlock(&klpb_lock);
+	list_del_init(&klpb_self.node);
+	klpb_unlock();
 	/* the directory cannot remove itself from its own store method */
 	schedule_work(&klpb_remove_work);
 	/* the reference taken when the patch was enabled: rmmod may go on */
@@ -488,11 +1002,18 @@ static ssize_t transition_show(struct kobject *kobj, struct kobj_attribute *attr
 	return sysfs_emit(buf, "0\n");
 }
 
+static ssize_t replace_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", KLPB_REPLACE);
+}
+
 static struct kobj_attribute klpb_enabled_attr = __ATTR_RW(enabled);
 static struct kobj_attribute klpb_transition_attr = __ATTR_RO(transition);
+static struct kobj_attribute klpb_replace_attr = __ATTR_RO(replace);
 static struct attribute *klpb_attrs[] = {
 	&klpb_enabled_attr.attr,
 	&klpb_transition_attr.attr,
+	&klpb_replace_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(klpb);
@@ -510,7 +1031,7 @@ static const struct kobj_type klpb_ktype = {
 
 static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", READ_ONCE(klpb_active));
+	return sysfs_emit(buf, "%d\n", READ_ONCE(klpb_vmlinux_obj.patched));
 }
 
 static struct kobj_attribute klpb_patched_attr = __ATTR_RO(patched);
@@ -566,29 +1087,72 @@ static void klpb_remove_dir(struct work_struct *work)
 
 /*
  * /sys/kernel/livepatch: the kernel's livepatch core would own it; here the
- * first patch module creates it (kobject_create_and_add: its release is
- * vmlinux code, so the creator may be removed first) and the others take a
- * reference on the existing one (a sysfs directory's kernfs node points at
- * its kobject).  The last reference removes it.
+ * first patch module creates it as a struct klpb_root (see there) and the
+ * others take a reference on the existing one (a sysfs directory's kernfs
+ * node points at its kobject) after checking that it is one of this
+ * layout.  The last reference removes it.
  */
-static struct kobject *klpb_get_root(void)
+static struct klpb_root *klpb_get_root(void)
 {
 	struct kernfs_node *kn;
-	struct kobject *root = NULL;
+	struct kobject *kobj = NULL;
+	struct klpb_root *root;
+	unsigned int i;
+	int ret;
 
 	kn = kernfs_find_and_get(kernel_kobj->sd, "livepatch");
 	if (kn) {
 		if (kernfs_type(kn) == KERNFS_DIR && kn->priv)
-			root = kobject_get_unless_zero(kn->priv) ? kn->priv : NULL;
+			kobj = kobject_get_unless_zero(kn->priv) ? kn->priv : NULL;
 		kernfs_put(kn);
-		if (root)
-			return root;
 	}
-	root = kobject_create_and_add("livepatch", kernel_kobj);
-	return root ? root : ERR_PTR(-ENOMEM);
+	if (kobj) {
+		root = container_of(kobj, struct klpb_root, kobj);
+		/* a plain kobject (an earlier core) is smaller than a root */
+		if (ksize(kobj) < sizeof(*root) || root->magic != KLPB_ROOT_MAGIC ||
+		    root->version != KLPB_ROOT_VERSION) {
+			pr_err("'%s': /sys/kernel/livepatch belongs to patch modules of another klp-build core: remove them first\n",
+			       THIS_MODULE->name);
+			kobject_put(kobj);
+			return ERR_PTR(-EBUSY);
+		}
+		return root;
+	}
+	root = kzalloc(sizeof(*root), GFP_KERNEL);
+	if (!root)
+		return ERR_PTR(-ENOMEM);
+	root->magic = KLPB_ROOT_MAGIC;
+	root->version = KLPB_ROOT_VERSION;
+	INIT_LIST_HEAD(&root->patches);
+	for (i = 0; i < ARRAY_SIZE(root->shadow); i++)
+		INIT_HLIST_HEAD(&root->shadow[i]);
+	/* kernel_kobj's type: the kernel's dynamic kobjects, freed by kfree(kobj) */
+	kobject_init(&root->kobj, get_ktype(kernel_kobj));
+	ret = kobject_add(&root->kobj, kernel_kobj, "livepatch");
+	if (ret) {
+		/* someone else just created it: try again */
+		kobject_put(&root->kobj);
+		return ERR_PTR(ret == -EEXIST ? -EAGAIN : ret);
+	}
+	return root;
 }
 
 /* ---------------------------------------------------------------- module */
+
+static void klpb_put_root(void)
+{
+	if (IS_ERR_OR_NULL(klpb_root))
+		return;
+	if (klpb_root_user) {
+		klpb_lock();
+		if (!--klpb_root->users)
+			klpb_shadow_release_all();
+		klpb_root_user = false;
+		klpb_unlock();
+	}
+	kobject_put(&klpb_root->kobj);
+	klpb_root = NULL;
+}
 
 static void klpb_cleanup(void)
 {
@@ -600,36 +1164,48 @@ static void klpb_cleanup(void)
 	}
 	if (klpb_kobj.state_initialized)
 		wait_for_completion(&klpb_kobj_released);
-	if (!IS_ERR_OR_NULL(klpb_root))
-		kobject_put(klpb_root);
+	klpb_put_root();
 	kfree(klpb_funcs);
 }
 
 static int __init klpb_init(void)
 {
 	const struct klpb_callback *cbs = __klpb_callbacks_begin;
-	int ret;
+	int ret, tries = 0;
 
 	BUILD_BUG_ON(offsetof(struct klpb_func, old_addr) != KLPB_FUNC_OLD_ADDR * sizeof(long));
 	BUILD_BUG_ON(sizeof(struct klpb_func) != KLPB_FUNC_SIZE(sizeof(long)));
+	BUILD_BUG_ON(offsetof(struct klpb_callback, type) != KLPB_CB_TYPE * sizeof(long));
+	BUILD_BUG_ON(offsetof(struct klpb_callback, fn) != KLPB_CB_FN * sizeof(long));
+	BUILD_BUG_ON(offsetof(struct klpb_callback, objname) != KLPB_CB_OBJNAME * sizeof(long));
+	BUILD_BUG_ON(sizeof(struct klpb_callback) != KLPB_CB_NR_WORDS * sizeof(long));
 
+	/* two distinct symbols: keep the compiler from assuming they differ */
 	OPTIMIZER_HIDE_VAR(cbs);
-	if (cbs != __klpb_callbacks_end) {
-		pr_err("'%s': callbacks are not supported yet by the in-module core (kernel without CONFIG_LIVEPATCH)\n",
-		       THIS_MODULE->name);
-		return -EOPNOTSUPP;
-	}
+	klpb_cbs = cbs;
+	klpb_cbs_end = __klpb_callbacks_end;
+	ret = klpb_check_callbacks();
+	if (ret)
+		return ret;
 	ret = klpb_setup_funcs();
 	if (ret)
 		goto err;
 
-	klpb_root = klpb_get_root();
+	do
+		klpb_root = klpb_get_root();
+	while (PTR_ERR(klpb_root) == -EAGAIN && ++tries < 3);
 	if (IS_ERR(klpb_root)) {
 		ret = PTR_ERR(klpb_root);
 		pr_err("'%s': cannot create /sys/kernel/livepatch: %d\n", THIS_MODULE->name, ret);
 		goto err;
 	}
-	ret = kobject_init_and_add(&klpb_kobj, &klpb_ktype, klpb_root, "%s", THIS_MODULE->name);
+	klpb_lock();
+	klpb_root->users++;
+	klpb_root_user = true;
+	klpb_unlock();
+
+	ret = kobject_init_and_add(&klpb_kobj, &klpb_ktype, &klpb_root->kobj, "%s",
+				   THIS_MODULE->name);
 	if (ret) {
 		pr_err("'%s': cannot create /sys/kernel/livepatch/%s: %d\n", THIS_MODULE->name,
 		       THIS_MODULE->name, ret);
@@ -647,14 +1223,20 @@ static int __init klpb_init(void)
 	pr_notice("enabling patch '%s'\n", THIS_MODULE->name);
 	/* as the module loader does for livepatch modules */
 	add_taint(TAINT_LIVEPATCH, LOCKDEP_STILL_OK);
-	mutex_lock(&klpb_lock);
+	klpb_lock();
 	ret = klpb_patch();
 	if (!ret) {
 		/* held while enabled, like the kernel's core: no rmmod */
 		__module_get(THIS_MODULE);
 		WRITE_ONCE(klpb_enabled, true);
+		klpb_self.mod = THIS_MODULE;
+		klpb_self.active = &klpb_active;
+		klpb_self.funcs = klpb_funcs;
+		klpb_self.nr_funcs = klpb_nr_funcs;
+		klpb_self.replaced = klpb_replaced;
+		list_add_tail(&klpb_self.node, &klpb_root->patches);
 	}
-	mutex_unlock(&klpb_lock);
+	klpb_unlock();
 	if (ret)
 		goto err;
 	return 0;
@@ -665,7 +1247,7 @@ err:
 
 static void __exit klpb_exit(void)
 {
-	/* only reachable once disabled: the enabled patch holds a reference */
+	/* only reachable once disabled or replaced: the enabled patch holds a reference */
 	klpb_cleanup();
 }
 

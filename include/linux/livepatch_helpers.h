@@ -46,7 +46,10 @@
  *
  * Shadow variables need no helper: the kernel's klp_shadow_alloc(),
  * klp_shadow_get(), klp_shadow_get_or_alloc(), klp_shadow_free() and
- * klp_shadow_free_all() (<linux/livepatch.h>) are exported to modules.
+ * klp_shadow_free_all() (<linux/livepatch.h>) are exported to modules.  On
+ * a kernel without CONFIG_LIVEPATCH (arm64) the patch module's in-module
+ * core provides them and struct klp_object, declared by klp-build's
+ * <linux/livepatch.h> (kmod-template/klpb-livepatch.h).
  */
 #ifndef _KLPB_LINUX_LIVEPATCH_HELPERS_H
 #define _KLPB_LINUX_LIVEPATCH_HELPERS_H

@@ -331,18 +331,9 @@ GUEST
 }
 
 # a64_refusals: what the in-module core cannot do yet is refused at build
-# time, named, and no module is written: the livepatch headers (callbacks,
-# shadow variables, kpatch-style macros) before anything is compiled; a
-# function of a module (kernel/configs.ko) by klp-convert
+# time, named, and no module is written: a function of a module
+# (kernel/configs.ko), by klp-convert
 a64_refusals() {
-	local p
-	for p in 30-cmdline-callbacks 31-shadow-variables 32-kpatch-style-callbacks; do
-		klpb a64_ref "$PATCHDIR/$p.patch"
-		echo "$output"
-		[ "$status" -ne 0 ]
-		assert_output_has "callbacks, shadow variables and the klp_* API are not supported yet by klp-build's in-module core"
-		assert_no_ko
-	done
 	klpb a64_ref "$PATCHDIR/05-configs-module.patch"
 	echo "$output"
 	[ "$status" -ne 0 ]
@@ -350,11 +341,82 @@ a64_refusals() {
 	assert_no_ko
 }
 
-# a64_two: two patch modules of the in-module core (--no-replace: atomic
-# replace is not implemented) patch different functions side by side and
-# share /sys/kernel/livepatch; a third one of a function already patched
-# fails to load, named (one IPMODIFY ftrace_ops per function), and leaves
-# nothing behind; the one that created the directory goes first, the other
+# a64_replace: atomic replace, the default. A (01 + 03: cmdline_proc_show
+# and version_proc_show) then B (30: cmdline_proc_show again, with
+# callbacks): B takes cmdline_proc_show over from A, version_proc_show (only
+# A's) goes back to the original, A is disabled (its directory goes, as
+# with the kernel's core) and can be removed while B stays; only B's
+# callbacks run; a --no-replace C of a function B holds is refused, named;
+# then B is disabled and removed; clean dmesg
+a64_replace() {
+	klpb a64_ra "$PATCHDIR/01-cmdline-one-function.patch" "$PATCHDIR/03-version-new-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_rb "$PATCHDIR/30-cmdline-callbacks.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_rc --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KMARK
+check() { echo "\$(grep -c klpb_one_function /proc/cmdline) \$(grep -c klpb_callbacks /proc/cmdline) \$(grep -c klpb_new_function /proc/version)"; }
+gone() { i=0; while [ -d /sys/kernel/livepatch/\$1 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; }
+mark before; check
+kmark insmod-a
+klp_insmod /klpb/a64_ra.ko; rc=\$?; mark a-rc; echo \$rc
+mark a; check
+mark a-replace; cat /sys/kernel/livepatch/a64_ra/replace
+kmark insmod-b
+klp_insmod /klpb/a64_rb.ko; rc=\$?; mark b-rc; echo \$rc
+kmark b-loaded
+gone a64_ra
+mark b; check
+mark dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+mark b-enabled; cat /sys/kernel/livepatch/a64_rb/enabled
+mark b-patched; cat /sys/kernel/livepatch/a64_rb/vmlinux/patched
+insmod /klpb/a64_rc.ko 2>/dev/null; rc=\$?; mark c-rc; echo \$rc
+rmmod a64_ra; rc=\$?; mark a-rmmod-rc; echo \$rc
+mark b-alone; check
+kmark disable-b
+klp_disable a64_rb; rc=\$?; mark b-disable-rc; echo \$rc
+kmark disabled
+mark disabled; check
+rmmod a64_rb; rc=\$?; mark b-rmmod-rc; echo \$rc
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_ra.ko" "$BATS_TEST_TMPDIR/out/a64_rb.ko" \
+		"$BATS_TEST_TMPDIR/out/a64_rc.ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
+	expect_eq before "$(guest_after before)" "0 0 0"
+	expect_eq "insmod A" "$(guest_after a-rc)" 0
+	expect_eq "A: cmdline and version patched" "$(guest_after a)" "1 0 1"
+	expect_eq "A replace" "$(guest_after a-replace)" 1
+	expect_eq "insmod B" "$(guest_after b-rc)" 0
+	expect_eq "B: cmdline B's, version back to the original" "$(guest_after b)" "0 1 0"
+	expect_eq "A's directory gone" "$(guest_after dirs)" "a64_rb "
+	expect_eq "B enabled" "$(guest_after b-enabled)" 1
+	expect_eq "B patched" "$(guest_after b-patched)" 1
+	[[ $(guest_after c-rc) != 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_rc': cmdline_proc_show is patched by 'a64_rb' already: two patches of one function (--no-replace) are not supported yet"
+	expect_eq "rmmod A" "$(guest_after a-rmmod-rc)" 0
+	expect_eq "B alone" "$(guest_after b-alone)" "0 1 0"
+	expect_eq "disable B" "$(guest_after b-disable-rc)" 0
+	expect_eq "disabled" "$(guest_after disabled)" "0 0 0"
+	expect_eq "rmmod B" "$(guest_after b-rmmod-rc)" 0
+	expect_eq "root" "$(guest_after root)" none
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_ra': replaced by 'a64_rb'"
+	# only B's callbacks, at the kernel's points
+	expect_eq "callbacks in dmesg" "$(dmesg_seq 'klpb_cb: ')" \
+		"klpb_mark: insmod-a|klpb_mark: insmod-b|klpb_cb: pre_patch vmlinux|klpb_cb: post_patch vmlinux|klpb_mark: b-loaded|klpb_mark: disable-b|klpb_cb: pre_unpatch vmlinux|klpb_cb: post_unpatch vmlinux|klpb_mark: disabled|"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_two: two patch modules of the in-module core (--no-replace) patch
+# different functions side by side and share /sys/kernel/livepatch; a third
+# one (--no-replace) of a function already patched fails to load, named
+# (stacking one function is not implemented), and leaves nothing behind; the one that created the directory goes first, the other
 # keeps working; the directory goes with the last one
 a64_two() {
 	klpb a64_a --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
@@ -396,7 +458,7 @@ GUEST
 	[[ $(guest_after dirs-c) == "a64_a a64_b " ]]
 	[[ $(guest_after lsmod-c) == 0 ]]
 	[[ $(guest_after both-c) == "1 1" ]]
-	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_c': cannot redirect cmdline_proc_show: register_ftrace_function failed: -16 (another patch or IPMODIFY user holds it)"
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_c': cmdline_proc_show is patched by 'a64_a' already: two patches of one function (--no-replace) are not supported yet by the in-module core"
 	[[ $(guest_after a-disable-rc) == 0 ]]
 	[[ $(guest_after a-rmmod-rc) == 0 ]]
 	[[ $(guest_after dirs-b) == "a64_b " ]]
