@@ -11,6 +11,7 @@ KLPB_KVER=6.1
 load ../lib/bats-common
 load 60-arm64.bash
 load 20-livepatch.bash
+load 30-helpers.bash
 
 setup_file() {
 	a64_need_tools
@@ -27,5 +28,6 @@ setup_file() {
 @test "arm64 6.1: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
 @test "arm64 6.1: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
 @test "arm64 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; a64_consistency a64_cons; }
-@test "arm64 6.1: in-module core: refused at build time, named: livepatch headers (callbacks, shadow variables, kpatch macros), a function of a module" { klpb_need_tools; a64_refusals; }
+@test "arm64 6.1: in-module core: refused at build time, named: livepatch headers (callbacks, shadow variables, kpatch macros)" { klpb_need_tools; a64_refusals; }
+@test "arm64 6.1: in-module core: a function of a module (configs.ko) and its symbols through slots; late module patching: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; disable and rmmod with and without the module; clean dmesg" { klpb_need_tools; a64_module a64_mod; }
 @test "arm64 6.1: in-module core: two patch modules (--no-replace) side by side share /sys/kernel/livepatch; a third of a function already patched fails to load; the first removed, the second keeps working" { klpb_need_tools; a64_two; }

@@ -332,8 +332,7 @@ GUEST
 
 # a64_refusals: what the in-module core cannot do yet is refused at build
 # time, named, and no module is written: the livepatch headers (callbacks,
-# shadow variables, kpatch-style macros) before anything is compiled; a
-# function of a module (kernel/configs.ko) by klp-convert
+# shadow variables, kpatch-style macros) before anything is compiled
 a64_refusals() {
 	local p
 	for p in 30-cmdline-callbacks 31-shadow-variables 32-kpatch-style-callbacks; do
@@ -343,11 +342,109 @@ a64_refusals() {
 		assert_output_has "callbacks, shadow variables and the klp_* API are not supported yet by klp-build's in-module core"
 		assert_no_ko
 	done
-	klpb a64_ref "$PATCHDIR/05-configs-module.patch"
+}
+
+# a64_module NAME: a function of a module through the in-module core, and
+# late module patching (patches/42: ikconfig_read_current of kernel/configs.ko
+# reads configs' static config_gz_proc_ops and compares the address of its
+# own original: two references to symbols of the module).  In the module:
+# no livepatch relocation; each reference is a load from a slot in one page
+# (.data.klpb_slot_words) that the core fills from configs' kallsyms when
+# it is there.  In the guest: the patch loaded BEFORE configs.ko (object
+# directory there, patched 0, nothing of configs), configs.ko loaded
+# (patched from its COMING notifier, before its init), removed (patched 0)
+# and loaded again somewhere else (a filler module takes its old place:
+# the slots follow), disabled and removed; then the patch loaded AFTER
+# configs.ko, configs.ko removed while patched, the patch disabled and
+# removed while configs.ko is not there, configs.ko back to the original;
+# the kernel's log lines for each module event; clean dmesg.
+a64_module() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel
+	klpb "$name" "$PATCHDIR/42-configs-module-reload.patch"
 	echo "$output"
-	[ "$status" -ne 0 ]
-	assert_output_has "function ikconfig_read_current of module configs: symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH"
-	assert_no_ko
+	[ "$status" -eq 0 ]
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s == ".rela.text.ikconfig_read_current" && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	echo "$rel"
+	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
+	refute_grep 'config_gz_proc_ops|ikconfig_read_current' "$rel"
+	mkdir -p "$d"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
+	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+patched() { cat /sys/kernel/livepatch/$name/configs/patched; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark objs; ls /sys/kernel/livepatch/$name | tr '\n' ' '; echo
+mark funcdir; ls /sys/kernel/livepatch/$name/configs | grep -v patched
+mark early-patched; patched
+mark early; check
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; patched
+mark late; check
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+mark gone-patched; patched
+mark gone; check
+insmod /klpb/filler/klpb_filler.ko
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+mark reloaded-patched; patched
+mark reloaded; check
+mark reloaded2; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+mark after-patched; patched
+mark after; check
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+mark after-gone-patched; patched
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-back-rc; echo \$rc
+mark back; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "object directories" "$(guest_after objs)" "configs enabled transition "
+	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
+	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq early "$(guest_after early)" absent
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "patched once configs loaded" "$(guest_after late-patched)" 1
+	expect_eq late "$(guest_after late)" "klpb_configs_reload $size ops=1"
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq "configs gone: not patched" "$(guest_after gone-patched)" 0
+	expect_eq gone "$(guest_after gone)" absent
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
+	expect_eq "patched after the reload" "$(guest_after reloaded)" "klpb_configs_reload $size ops=1"
+	expect_eq again "$(guest_after reloaded2)" "klpb_configs_reload $size ops=1"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled "$(guest_after disabled)" "original $size"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq "patch loaded after configs" "$(guest_after after-rc)" 0
+	expect_eq after-patched "$(guest_after after-patched)" 1
+	expect_eq after "$(guest_after after)" "klpb_configs_reload $size ops=1"
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq after-gone-patched "$(guest_after after-gone-patched)" 0
+	expect_eq "disable while configs is not loaded" "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
+	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
+	# the kernel's log lines: two late loads, two unloads while enabled
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'configs'") == 2 ]]
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'configs'") == 2 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
 }
 
 # a64_two: two patch modules of the in-module core (--no-replace: atomic
