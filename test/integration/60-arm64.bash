@@ -344,7 +344,7 @@ a64_refusals() {
 	done
 }
 
-# a64_module NAME: a function of a module through the in-module core, and
+# a64_modfunc NAME: a function of a module through the in-module core, and
 # late module patching (patches/42: ikconfig_read_current of kernel/configs.ko
 # reads configs' static config_gz_proc_ops and compares the address of its
 # own original: two references to symbols of the module).  In the module:
@@ -358,7 +358,7 @@ a64_refusals() {
 # configs.ko, configs.ko removed while patched, the patch disabled and
 # removed while configs.ko is not there, configs.ko back to the original;
 # the kernel's log lines for each module event; clean dmesg.
-a64_module() {
+a64_modfunc() {
 	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel
 	klpb "$name" "$PATCHDIR/42-configs-module-reload.patch"
 	echo "$output"
@@ -373,7 +373,7 @@ a64_module() {
 	mkdir -p "$d"
 	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
 	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
-	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	a64_module "$d"
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }
