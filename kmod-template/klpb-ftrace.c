@@ -726,8 +726,8 @@ static struct notifier_block klpb_module_nb = {
  */
 static int klpb_resolve_loaded(void)
 {
-	struct module *(*find_module)(const char *name) = (void *)klpb_kaddr_find_module;
-	struct mutex *module_mutex = (struct mutex *)klpb_kaddr_module_mutex;
+	struct module *(*find_mod)(const char *name) = (void *)klpb_kaddr_find_module;
+	struct mutex *mod_mutex = (struct mutex *)klpb_kaddr_module_mutex;
 	unsigned long i;
 	int ret = 0;
 
@@ -738,14 +738,14 @@ static int klpb_resolve_loaded(void)
 
 		if (!klpb_is_module_obj(obj))
 			continue;
-		mutex_lock(module_mutex);
-		mod = find_module(obj->name);
+		mutex_lock(mod_mutex);
+		mod = find_mod(obj->name);
 		if (mod && (mod->state == MODULE_STATE_COMING || mod->state == MODULE_STATE_LIVE)) {
 			ret = klpb_resolve_obj(obj, mod);
 			if (!ret)
 				WRITE_ONCE(obj->live, true);
 		}
-		mutex_unlock(module_mutex);
+		mutex_unlock(mod_mutex);
 	}
 	return ret;
 }
