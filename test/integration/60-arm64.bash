@@ -364,7 +364,7 @@ a64_modfunc() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
-	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s == ".rela.text.ikconfig_read_current" && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
 	echo "$rel"
 	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
 	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
