@@ -369,7 +369,7 @@ a64_modfunc() {
 	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
 	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
 	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
-	refute_grep 'config_gz_proc_ops|ikconfig_read_current' "$rel"
+	refute_grep ' (config_gz_proc_ops|ikconfig_read_current)$' "$rel"
 	mkdir -p "$d"
 	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
 	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
