@@ -136,6 +136,14 @@ static int klpb_register(struct klpb_ffunc *f)
 {
 	int ret;
 
+	/*
+	 * A module's functions are registered again at each of its loads:
+	 * ftrace_free_filter() frees the ops' hashes without resetting the
+	 * pointers (nor FTRACE_OPS_FL_INITIALIZED), so start from a clean ops
+	 * (booted: the second load of configs.ko oopsed in
+	 * alloc_and_copy_ftrace_hash without this).
+	 */
+	memset(&f->ops, 0, sizeof(f->ops));
 	f->ops.func = klpb_handler;
 	f->ops.flags = KLPB_FTRACE_FLAGS;
 	ret = ftrace_set_filter_ip(&f->ops, f->old_addr, 0, 0);
