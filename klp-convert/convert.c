@@ -13,7 +13,9 @@
  * module loader never applies .klp.rela sections, so references to vmlinux
  * become ordinary relocations against an anchor (see anchor_reloc) and each
  * klpb_func gets its old function's address the same way.  References to
- * symbols of modules are refused there for now.
+ * symbols of modules go through slots the core fills (slots.c, arm64), and
+ * a function of a module is found by the core from its record's name,
+ * object and sympos when that module is there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +165,7 @@ static int check_load_time_table(struct elf *elf, const struct reloc_rec *rec,
 struct anchor {
 	struct symbol *sym;	/* the module's undefined symbol */
 	uint64_t addr;		/* its link-time address in vmlinux */
+	struct slots *slots;	/* references to symbols of modules */
 };
 
 static int find_anchor(struct elf *elf, struct symdb *db, struct anchor *a)
@@ -189,8 +192,39 @@ static void anchor_reloc(const struct anchor *a, struct section *sec, uint64_t p
 		      addend + (int64_t)(res->addr - a->addr));
 }
 
-static const char *const module_ref_refused =
-	"symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH (in-module core, issue 10)";
+/*
+ * The core's own needs that vmlinux does not export (find_module,
+ * module_mutex): each word KLPB_KADDR_PREFIX<name> it defines gets <name>'s
+ * address as an anchor relocation; the core checks them with
+ * sprint_symbol() like the functions' addresses.
+ */
+static int core_kaddrs(struct elf *elf, const struct arch *arch, struct symdb *db,
+		       const struct anchor *a)
+{
+	size_t i, n = strlen(KLPB_KADDR_PREFIX);
+	int ret = 0;
+
+	for (i = 0; i < elf->nr_symbols; i++) {
+		struct symbol *sym = elf->symbols[i];
+		struct symres res = { .objname = "vmlinux" };
+
+		if (!sym || sym->deleted || !sym->sec || sym->type != STT_OBJECT ||
+		    strncmp(sym->name, KLPB_KADDR_PREFIX, n))
+			continue;
+		if (sym->size != 8 || !sym->sec->data || find_reloc(sym->sec, sym->offset)) {
+			ERROR("%s: %s is not an 8-byte initialised word without relocation",
+			      elf->path, sym->name);
+			ret = -1;
+			continue;
+		}
+		if (symdb_vmlinux_global(db, sym->name + n, &res.addr)) {
+			ret = -1;
+			continue;
+		}
+		anchor_reloc(a, sym->sec, sym->offset, arch->abs_reloc, &res, 0);
+	}
+	return ret;
+}
 
 static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb *db,
 			 struct reloc_rec *rec, const struct anchor *anchor)
@@ -252,10 +286,15 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 		return -1;
 	if (anchor) {
 		if (strcmp(res.objname, "vmlinux")) {
-			ERROR("%s: %s+0x%llx: reference to %s of module %s: %s", elf->path,
-			      rec->sec->name, (unsigned long long)rec->place, rec->name,
-			      res.objname, module_ref_refused);
-			return -1;
+			if (str_starts(rec->sec->name, ".init")) {
+				ERROR("%s: %s+0x%llx: reference to %s of module %s in an init section",
+				      elf->path, rec->sec->name, (unsigned long long)rec->place,
+				      rec->name, res.objname);
+				return -1;
+			}
+			rec->klp_objname = res.objname;
+			rec->sympos = res.sympos;
+			return slots_reloc(anchor->slots, rec, &res);
 		}
 		anchor_reloc(anchor, rec->sec, rec->place, type, &res, rec->addend);
 		if (!arch->reloc_field_in_insn)
@@ -328,15 +367,10 @@ static int convert_func(struct elf *elf, const struct arch *arch, struct symdb *
 	}
 	elf_write_word(elf, funcs->data + rec->offset + KLPB_FUNC_SYMPOS * ps, ps,
 		       res.sympos);
-	if (anchor) {
-		if (strcmp(res.objname, "vmlinux")) {
-			ERROR("%s: function %s of module %s: %s", elf->path, rec->old_name,
-			      res.objname, module_ref_refused);
-			return -1;
-		}
+	/* a module's function: the core finds it (objname, name, sympos) */
+	if (anchor && !strcmp(res.objname, "vmlinux"))
 		anchor_reloc(anchor, funcs, rec->offset + KLPB_FUNC_OLD_ADDR * ps,
 			     arch->abs_reloc, &res, 0);
-	}
 	rec->sympos = res.sympos;
 	return 0;
 }
@@ -387,8 +421,9 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 	int ret = 0;
 
 	if (in_module_core) {
-		if (find_anchor(elf, db, &a))
+		if (find_anchor(elf, db, &a) || core_kaddrs(elf, arch, db, &a))
 			return -1;
+		a.slots = slots_new(elf);
 		anchor = &a;
 	}
 
@@ -412,6 +447,10 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 	for (i = 0; i < recs->nr_funcs; i++)
 		if (convert_func(elf, arch, db, recs->funcs, &recs->func[i], anchor))
 			ret = -1;
+	if (!ret && anchor)
+		ret = slots_finish(anchor->slots, recs);
+	if (anchor)
+		slots_free(anchor->slots);
 	if (ret)
 		return ret;
 	if (check_objects(elf, recs))

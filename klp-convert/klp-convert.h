@@ -106,6 +106,17 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 /* --list: one line per function record and per livepatch symbol */
 void convert_list(FILE *f, const struct records *recs);
 
+/* ---- slots.c (--in-module-core, arm64: symbols of modules) --------------- */
+
+struct slots;
+
+struct slots *slots_new(struct elf *elf);
+void slots_free(struct slots *s);
+/* rec resolved to res in a module: route it through a slot */
+int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symres *res);
+/* the slot table, pointed at by the core's KLPB_SLOTS_SYM */
+int slots_finish(struct slots *s, const struct records *recs);
+
 /* "vmlinux" for NULL */
 static inline const char *objname_str(const char *objname)
 {

@@ -18,7 +18,7 @@
  *   /sys/kernel/livepatch/<module>/{enabled,transition} (the livepatch
  *   directory is created when the kernel has none, shared by every patch
  *   module), the kernel's log lines, a module reference while enabled;
- *   <module>/vmlinux/patched and <module>/vmlinux/<function,sympos>;
+ *   <module>/<object>/patched and <module>/<object>/<function,sympos>;
  *   "echo 0 > enabled" removes the redirection and, as the kernel does,
  *   the patch's directory, after which the module can be removed.
  *
@@ -46,10 +46,22 @@
  *   is disabled (its directory goes away, as with the kernel) and can be
  *   removed.  A function held by an earlier patch is taken over through a
  *   second, non-IPMODIFY ftrace_ops (one IPMODIFY ops per function only).
+ *   Functions of modules too: those of a loaded module are taken over or
+ *   reverted in the same switch; the replaced patch stops acting on the
+ *   module notifications, the new one acts on them.
  *
- * Not done yet (refused, DESIGN.md): functions and callbacks of modules,
- * --no-replace stacking of one function by two patches, the idle tasks'
- * stacks.
+ * - functions and symbols of modules: resolved from the module's kallsyms
+ *   when it is loaded, at init or from its COMING notifier (late module
+ *   patching), released at its GOING; references go through slots the
+ *   core fills (see "modules" below).
+ *
+ * - serialisation: the root's BUSY bit (klpb_lock) covers enable, disable,
+ *   replace and the module notifier of every patch module of this core.
+ *
+ * Not done yet (refused, DESIGN.md): callbacks of modules, --no-replace
+ * stacking of one function by two patches (refused at load when both name
+ * it; a module function two patches name, neither loaded yet, makes the
+ * module's load fail), the idle tasks' stacks.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 /*
@@ -96,15 +108,28 @@
 extern struct klpb_func __klpb_funcs_begin[], __klpb_funcs_end[];
 extern struct klpb_callback __klpb_callbacks_begin[], __klpb_callbacks_end[];
 
+/*
+ * One patched object: vmlinux, or a module, which may come and go.  A
+ * module's functions are redirected only while it is there (live, set at
+ * its COMING and cleared at its GOING, see klpb_module_notify).
+ */
+struct klpb_fobj {
+	const char *name;		/* "vmlinux" or the module's name */
+	struct module *mod;		/* while a module object is resolved */
+	bool live;			/* its functions' handlers may redirect */
+	struct kobject *kobj;		/* NAME/<object> */
+};
+
 struct klpb_ffunc {
 	const struct klpb_func *rec;
+	struct klpb_fobj *obj;
 	unsigned long old_addr, old_size;
 	unsigned long new_addr, new_size;
 	bool registered;	/* ops (IPMODIFY) */
 	bool bridged;		/* bridge (no IPMODIFY): taking over from an earlier patch */
 	struct ftrace_ops ops;
 	struct ftrace_ops bridge;
-	struct kobject *kobj;	/* NAME/vmlinux/<function,sympos> */
+	struct kobject *kobj;	/* NAME/<object>/<function,sympos> */
 };
 
 /*
@@ -118,7 +143,8 @@ struct klpb_ffunc {
  * share it; another layout is refused at load.
  */
 #define KLPB_ROOT_MAGIC		0x6b6c7062726f6f74ULL	/* "klpbroot" */
-#define KLPB_ROOT_VERSION	1
+/* 2: struct klpb_ffunc has its object (functions of modules) */
+#define KLPB_ROOT_VERSION	2
 #define KLPB_SHADOW_BITS	8
 #define KLPB_ROOT_BUSY		0	/* bit of flags: enabling, disabling, replacing */
 #define KLPB_SHADOW_LOCK	0	/* bit of shadow_lock */
@@ -156,6 +182,8 @@ static bool klpb_active;
 
 static struct klpb_ffunc *klpb_funcs;
 static unsigned long klpb_nr_funcs;
+static struct klpb_fobj *klpb_objs;
+static unsigned long klpb_nr_objs;
 static bool klpb_enabled;		/* under the root's BUSY bit */
 static struct klpb_patch klpb_self;
 
@@ -166,7 +194,6 @@ static struct klp_object klpb_vmlinux_obj;
 static struct klpb_root *klpb_root;	/* /sys/kernel/livepatch (a reference) */
 static bool klpb_root_user;
 static struct kobject klpb_kobj;	/* /sys/kernel/livepatch/<module> */
-static struct kobject *klpb_obj_kobj;	/* <module>/vmlinux */
 static bool klpb_kobj_added;
 static DECLARE_COMPLETION(klpb_kobj_released);
 static void klpb_remove_dir(struct work_struct *work);
@@ -189,7 +216,7 @@ static void notrace klpb_handler(unsigned long ip, unsigned long parent_ip,
 {
 	struct klpb_ffunc *f = op->private;
 
-	if (!READ_ONCE(klpb_active))
+	if (!READ_ONCE(klpb_active) || !READ_ONCE(f->obj->live))
 		return;
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 	/* 6.12: ftrace_caller returns to fregs->pc */
@@ -218,6 +245,14 @@ static int klpb_register_ops(struct klpb_ffunc *f, struct ftrace_ops *ops, unsig
 {
 	int ret;
 
+	/*
+	 * A module's functions are registered again at each of its loads:
+	 * ftrace_free_filter() frees the ops' hashes without resetting the
+	 * pointers (nor FTRACE_OPS_FL_INITIALIZED), so start from a clean ops
+	 * (booted: the second load of configs.ko oopsed in
+	 * alloc_and_copy_ftrace_hash without this).
+	 */
+	memset(ops, 0, sizeof(*ops));
 	ops->func = klpb_handler;
 	ops->flags = flags;
 	ops->private = f;
@@ -288,16 +323,47 @@ static void klpb_settle(struct klpb_ffunc *f)
 	f->bridged = false;
 }
 
-/* the enabled earlier patch that holds the function at addr, if any */
+/*
+ * The enabled earlier patch that holds the function at addr, if any: its
+ * ops are registered there (a function of a module that is not loaded has
+ * no address and holds nothing).
+ */
 static struct klpb_patch *klpb_holder(unsigned long addr)
 {
 	struct klpb_patch *p;
 	unsigned long i;
 
+	if (!addr)
+		return NULL;
 	list_for_each_entry(p, &klpb_root->patches, node)
 		for (i = 0; i < p->nr_funcs; i++)
-			if (p->funcs[i].old_addr == addr)
+			if (p->funcs[i].old_addr == addr &&
+			    (p->funcs[i].registered || p->funcs[i].bridged))
 				return p;
+	return NULL;
+}
+
+/*
+ * --no-replace: the enabled earlier patch that holds f, or, for a function
+ * of a module that is not loaded, that names the same one (both would
+ * want its IPMODIFY ops when the module comes).
+ */
+static struct klpb_patch *klpb_holder_of(const struct klpb_ffunc *f)
+{
+	struct klpb_patch *p = klpb_holder(f->old_addr);
+	unsigned long i;
+
+	if (p || !f->rec->objname || !strcmp(f->rec->objname, "vmlinux"))
+		return p;
+	list_for_each_entry(p, &klpb_root->patches, node)
+		for (i = 0; i < p->nr_funcs; i++) {
+			const struct klpb_func *r = p->funcs[i].rec;
+
+			if (r->objname && !strcmp(r->objname, f->rec->objname) &&
+			    !strcmp(r->old_name, f->rec->old_name) &&
+			    (r->sympos ? r->sympos : 1) == (f->rec->sympos ? f->rec->sympos : 1))
+				return p;
+		}
 	return NULL;
 }
 
@@ -783,16 +849,21 @@ static int klpb_try_switch(bool enable, bool replacing)
 
 /*
  * Called by the patch that replaced this one, under BUSY, after the switch
- * turned this one off: its ops go, it is disabled and its directory goes
- * away, as the kernel does with a replaced patch.  The caller drops the
+ * turned this one off: its ops go (those of modules' functions too, and
+ * its module notifier stops acting: the new patch's acts), it is disabled
+ * and its directory goes away, as the kernel does with a replaced patch.  The caller drops the
  * module reference this patch held while enabled.
  */
+static void klpb_modules_disarm(void);
+
 static void klpb_replaced(void)
 {
 	unsigned long i = klpb_nr_funcs;
 
 	while (i--)
 		klpb_unregister(&klpb_funcs[i]);
+	/* its functions of modules and slots: the notifier leaves them alone */
+	klpb_modules_disarm();
 	klpb_vmlinux_obj.patched = false;
 	WRITE_ONCE(klpb_enabled, false);
 	list_del_init(&klpb_self.node);
@@ -816,9 +887,9 @@ static int klpb_patch(void)
 	unsigned long i;
 	int ret;
 
-	for (i = 0; i < klpb_nr_funcs; i++) {
-		p = klpb_holder(klpb_funcs[i].old_addr);
-		if (p && !KLPB_REPLACE) {
+	for (i = 0; !KLPB_REPLACE && i < klpb_nr_funcs; i++) {
+		p = klpb_holder_of(&klpb_funcs[i]);
+		if (p) {
 			pr_err("'%s': %s is patched by '%s' already: two patches of one function (--no-replace) are not supported yet by the in-module core; without --no-replace this patch replaces '%s'\n",
 			       THIS_MODULE->name, klpb_funcs[i].rec->old_name, p->mod->name,
 			       p->mod->name);
@@ -830,6 +901,9 @@ static int klpb_patch(void)
 		return ret;
 	pr_info("'%s': starting patching transition\n", THIS_MODULE->name);
 	for (i = 0; i < klpb_nr_funcs; i++) {
+		/* a module that is not there: its COMING redirects it */
+		if (!klpb_funcs[i].old_addr)
+			continue;
 		ret = klpb_register(&klpb_funcs[i], klpb_holder(klpb_funcs[i].old_addr) != NULL);
 		if (ret)
 			goto undo;
@@ -913,6 +987,10 @@ static int klpb_sym_size(unsigned long addr, const char *name, unsigned long *si
 	return 0;
 }
 
+static struct klpb_fobj *klpb_get_obj(const char *name);
+static int klpb_add_obj(struct klpb_ffunc *f);
+static bool klpb_is_module_obj(const struct klpb_fobj *obj);
+
 static int klpb_setup_funcs(void)
 {
 	const struct klpb_func *begin = __klpb_funcs_begin, *end = __klpb_funcs_end, *f;
@@ -928,22 +1006,30 @@ static int klpb_setup_funcs(void)
 	/* a patch of callbacks only has no functions */
 	klpb_nr_funcs = end - begin;
 	klpb_funcs = kcalloc(klpb_nr_funcs ? klpb_nr_funcs : 1, sizeof(*klpb_funcs), GFP_KERNEL);
-	if (!klpb_funcs)
+	/* at most one object per function, and vmlinux for the callbacks */
+	klpb_objs = kcalloc(klpb_nr_funcs + 1, sizeof(*klpb_objs), GFP_KERNEL);
+	if (!klpb_funcs || !klpb_objs)
 		return -ENOMEM;
 	for (f = begin; f < end; f++, i++) {
-		if (f->objname && strcmp(f->objname, "vmlinux")) {
-			pr_err("'%s': %s of module %s: functions of modules are not supported yet by the in-module core\n",
-			       THIS_MODULE->name, f->old_name, f->objname);
-			return -EOPNOTSUPP;
+		klpb_funcs[i].rec = f;
+		klpb_funcs[i].new_addr = (unsigned long)f->new_func;
+		ret = klpb_add_obj(&klpb_funcs[i]);
+		if (ret)
+			return ret;
+		if (klpb_is_module_obj(klpb_funcs[i].obj)) {
+			/* resolved when the module is there (klpb_resolve_obj) */
+			ret = klpb_sym_size(klpb_funcs[i].new_addr, f->old_name,
+					    &klpb_funcs[i].new_size);
+			if (ret)
+				return ret;
+			continue;
 		}
 		if (!f->old_addr) {
 			pr_err("'%s': %s: no address (module not converted with klp-convert --in-module-core?)\n",
 			       THIS_MODULE->name, f->old_name);
 			return -EINVAL;
 		}
-		klpb_funcs[i].rec = f;
 		klpb_funcs[i].old_addr = f->old_addr;
-		klpb_funcs[i].new_addr = (unsigned long)f->new_func;
 		ret = klpb_sym_size(f->old_addr, f->old_name, &klpb_funcs[i].old_size);
 		if (!ret)
 			ret = klpb_sym_size(klpb_funcs[i].new_addr, f->old_name,
@@ -952,7 +1038,356 @@ static int klpb_setup_funcs(void)
 			return ret;
 		pr_debug("%s at %pS -> %pS\n", f->old_name, (void *)f->old_addr, f->new_func);
 	}
+	/* callbacks are vmlinux's (klpb_check_callbacks): its directory too */
+	if (klpb_cbs != klpb_cbs_end)
+		klpb_get_obj("vmlinux");
 	return 0;
+}
+
+/* ---------------------------------------------------------------- modules */
+
+/*
+ * Functions and symbols of modules (docs/DESIGN.md "arm64"): a module may
+ * be loaded before the patch, after it, or go and come back.  Its functions
+ * are found by (name, sympos) in its mod->kallsyms, the kernel's order for
+ * sympos; the references of patched code to its symbols go through slots
+ * (struct klpb_slot, written by klp-convert --in-module-core): words this
+ * core fills when the module is there and clears when it goes, so that
+ * nothing of the patch module's text is written after its load.  A module
+ * loaded later is resolved and redirected from its COMING notifier, before
+ * its init runs: none of its code has run yet, so no task can be in one of
+ * its functions and the stack rule of the switch holds without a check.
+ * At GOING (its exit has run, before ftrace_release_mod) the redirection
+ * and the slots go, as the kernel's klp_module_going does.
+ */
+
+/* klp-convert --in-module-core fills these (KLPB_SLOTS_SYM, KLPB_KADDR_PREFIX) */
+struct klpb_slot_table klpb_slot_table __section(".data.klpb_slot_table") = { NULL, 0 };
+unsigned long klpb_kaddr_find_module __section(".data.klpb_kaddr") = 0;
+unsigned long klpb_kaddr_module_mutex __section(".data.klpb_kaddr") = 0;
+
+static bool klpb_modules_armed;		/* the notifier acts (under BUSY) */
+static bool klpb_nb_registered;
+
+static bool klpb_is_module_obj(const struct klpb_fobj *obj)
+{
+	return strcmp(obj->name, "vmlinux");
+}
+
+/* the object called name, added on first use; vmlinux is always there */
+static struct klpb_fobj *klpb_get_obj(const char *name)
+{
+	unsigned long i;
+
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (!strcmp(klpb_objs[i].name, name))
+			break;
+	if (i == klpb_nr_objs) {
+		klpb_objs[i].name = name;
+		klpb_objs[i].live = !klpb_is_module_obj(&klpb_objs[i]);
+		klpb_nr_objs++;
+	}
+	return &klpb_objs[i];
+}
+
+static int klpb_add_obj(struct klpb_ffunc *f)
+{
+	f->obj = klpb_get_obj(f->rec->objname ? f->rec->objname : "vmlinux");
+	return 0;
+}
+
+static bool klpb_have_modules(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (klpb_is_module_obj(&klpb_objs[i]))
+			return true;
+	return false;
+}
+
+/* the core's unexported needs, checked like the functions' addresses */
+static int klpb_check_kaddrs(void)
+{
+	unsigned long size;
+
+	if (!klpb_have_modules())
+		return 0;
+	if (!klpb_kaddr_find_module || !klpb_kaddr_module_mutex) {
+		pr_err("'%s': find_module/module_mutex have no address (module not converted with klp-convert --in-module-core?)\n",
+		       THIS_MODULE->name);
+		return -EINVAL;
+	}
+	return klpb_sym_size(klpb_kaddr_find_module, "find_module", &size) ?:
+	       klpb_sym_size(klpb_kaddr_module_mutex, "module_mutex", &size);
+}
+
+/*
+ * Address of the sympos-th symbol called name in mod's symbol table (0:
+ * the name must be unique), as the kernel's klp_find_object_symbol counts.
+ * The caller keeps mod from going away.
+ */
+static unsigned long klpb_module_sym(struct module *mod, const char *name,
+				     unsigned long sympos, unsigned long *count)
+{
+	struct mod_kallsyms *ks;
+	unsigned long addr = 0, seen = 0;
+	unsigned int i;
+
+	preempt_disable();
+	ks = rcu_dereference_sched(mod->kallsyms);
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+
+		if (sym->st_shndx == SHN_UNDEF || strcmp(ks->strtab + sym->st_name, name))
+			continue;
+		seen++;
+		if (sympos ? seen == sympos : seen == 1)
+			addr = sym->st_value;
+	}
+	preempt_enable();
+	*count = seen;
+	if (!sympos && seen > 1)
+		return 0;
+	return addr;
+}
+
+static int klpb_lookup(struct module *mod, const char *name, unsigned long sympos,
+		       unsigned long *addr)
+{
+	unsigned long count;
+
+	*addr = klpb_module_sym(mod, name, sympos, &count);
+	if (*addr)
+		return 0;
+	if (!sympos && count > 1)
+		pr_err("'%s': symbol %s of module %s is not unique (%lu) and has no position\n",
+		       THIS_MODULE->name, name, mod->name, count);
+	else
+		pr_err("'%s': unresolvable symbol %s (position %lu) in module %s (%lu found)\n",
+		       THIS_MODULE->name, name, sympos, mod->name, count);
+	return -ENOENT;
+}
+
+static void klpb_clear_slots(struct klpb_fobj *obj)
+{
+	unsigned long i;
+
+	for (i = 0; i < klpb_slot_table.nr; i++)
+		if (!strcmp(klpb_slot_table.slots[i].objname, obj->name))
+			WRITE_ONCE(*klpb_slot_table.slots[i].word, 0);
+}
+
+/* obj's functions and slots from mod; nothing is redirected yet */
+static int klpb_resolve_obj(struct klpb_fobj *obj, struct module *mod)
+{
+	unsigned long i, addr;
+	int ret;
+
+	for (i = 0; i < klpb_slot_table.nr; i++) {
+		const struct klpb_slot *sl = &klpb_slot_table.slots[i];
+
+		if (strcmp(sl->objname, obj->name))
+			continue;
+		ret = klpb_lookup(mod, sl->name, sl->sympos, &addr);
+		if (ret)
+			goto err;
+		WRITE_ONCE(*sl->word, addr + sl->addend);
+	}
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		struct klpb_ffunc *f = &klpb_funcs[i];
+
+		if (f->obj != obj)
+			continue;
+		ret = klpb_lookup(mod, f->rec->old_name, f->rec->sympos, &addr);
+		if (!ret)
+			ret = klpb_sym_size(addr, f->rec->old_name, &f->old_size);
+		if (ret)
+			goto err;
+		f->old_addr = addr;
+	}
+	obj->mod = mod;
+	return 0;
+err:
+	klpb_clear_slots(obj);
+	for (i = 0; i < klpb_nr_funcs; i++)
+		if (klpb_funcs[i].obj == obj)
+			klpb_funcs[i].old_addr = klpb_funcs[i].old_size = 0;
+	return ret;
+}
+
+/* the module goes: no more redirection into it, no stale addresses */
+static void klpb_release_obj(struct klpb_fobj *obj)
+{
+	unsigned long i;
+
+	WRITE_ONCE(obj->live, false);
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		struct klpb_ffunc *f = &klpb_funcs[i];
+
+		if (f->obj != obj)
+			continue;
+		klpb_unregister(f);
+		f->old_addr = f->old_size = 0;
+	}
+	klpb_clear_slots(obj);
+	obj->mod = NULL;
+}
+
+/* obj's functions redirected (they switch together: live is set last) */
+static int klpb_redirect_obj(struct klpb_fobj *obj)
+{
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		if (klpb_funcs[i].obj != obj)
+			continue;
+		/*
+		 * The IPMODIFY ops: an earlier patch replaced by this one was
+		 * disarmed, one of --no-replace naming the function was refused
+		 * at load; any other holder makes this fail (-EBUSY, named).
+		 */
+		ret = klpb_register(&klpb_funcs[i], false);
+		if (ret) {
+			klpb_release_obj(obj);
+			return ret;
+		}
+	}
+	WRITE_ONCE(obj->live, true);
+	return 0;
+}
+
+static int klpb_module_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct module *mod = data;
+	unsigned long i;
+	int ret = 0;
+
+	if (action != MODULE_STATE_COMING && action != MODULE_STATE_GOING)
+		return 0;
+	/* the objects are fixed at init: no lock to see whether mod is one */
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (klpb_is_module_obj(&klpb_objs[i]) && !strcmp(klpb_objs[i].name, mod->name))
+			break;
+	if (i == klpb_nr_objs)
+		return 0;
+	/*
+	 * The root's BUSY bit, as enable, disable and replace: a patch that
+	 * replaces this one, or the disabling of this one, is either done
+	 * (disarmed: nothing to do) or not begun.  Never held while taking
+	 * the notifier chain's lock (register/unregister_module_notifier run
+	 * outside it), and no module_mutex here: no cycle.
+	 */
+	klpb_lock();
+	for (i = 0; klpb_modules_armed && i < klpb_nr_objs; i++) {
+		struct klpb_fobj *obj = &klpb_objs[i];
+
+		if (!klpb_is_module_obj(obj) || strcmp(obj->name, mod->name))
+			continue;
+		if (action == MODULE_STATE_GOING) {
+			if (obj->mod != mod)
+				continue;
+			pr_notice("reverting patch '%s' on unloading module '%s'\n",
+				  THIS_MODULE->name, mod->name);
+			klpb_release_obj(obj);
+			continue;
+		}
+		/* already resolved by klpb_init's look at the loaded modules */
+		if (obj->mod == mod)
+			continue;
+		pr_notice("applying patch '%s' to loading module '%s'\n",
+			  THIS_MODULE->name, mod->name);
+		ret = klpb_resolve_obj(obj, mod);
+		if (!ret)
+			ret = klpb_redirect_obj(obj);
+		if (ret) {
+			pr_warn("patch '%s' failed for module '%s', refusing to load module '%s'\n",
+				THIS_MODULE->name, mod->name, mod->name);
+			break;
+		}
+	}
+	klpb_unlock();
+	/* an error refuses the target module's load, as klp_module_coming does */
+	return notifier_from_errno(ret);
+}
+
+static struct notifier_block klpb_module_nb = {
+	.notifier_call = klpb_module_notify,
+	.priority = INT_MIN + 1,	/* after ftrace and jump labels, like livepatch */
+};
+
+/*
+ * Under BUSY, before the switch: the modules already loaded get
+ * resolved; their functions are registered by klpb_patch with the others.
+ * module_mutex keeps them from being freed; one that is already GOING is
+ * left alone (its notifier may be waiting for BUSY).
+ */
+static int klpb_resolve_loaded(void)
+{
+	struct module *(*find_mod)(const char *name) = (void *)klpb_kaddr_find_module;
+	struct mutex *mod_mutex = (struct mutex *)klpb_kaddr_module_mutex;
+	unsigned long i;
+	int ret = 0;
+
+	klpb_modules_armed = true;
+	for (i = 0; !ret && i < klpb_nr_objs; i++) {
+		struct klpb_fobj *obj = &klpb_objs[i];
+		struct module *mod;
+
+		if (!klpb_is_module_obj(obj))
+			continue;
+		mutex_lock(mod_mutex);
+		mod = find_mod(obj->name);
+		if (mod && (mod->state == MODULE_STATE_COMING || mod->state == MODULE_STATE_LIVE)) {
+			ret = klpb_resolve_obj(obj, mod);
+			if (!ret)
+				WRITE_ONCE(obj->live, true);
+		}
+		mutex_unlock(mod_mutex);
+	}
+	return ret;
+}
+
+/* before BUSY is taken: the notifier chain's lock is taken first there */
+static int klpb_modules_start(void)
+{
+	int ret;
+
+	if (!klpb_have_modules())
+		return 0;
+	ret = register_module_notifier(&klpb_module_nb);
+	if (ret) {
+		pr_err("'%s': register_module_notifier failed: %d\n", THIS_MODULE->name, ret);
+		return ret;
+	}
+	klpb_nb_registered = true;
+	return 0;
+}
+
+/* disabled or replaced (BUSY held, switched off): modules are left alone */
+static void klpb_modules_disarm(void)
+{
+	unsigned long i;
+
+	klpb_modules_armed = false;
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (klpb_is_module_obj(&klpb_objs[i]) && klpb_objs[i].mod)
+			klpb_release_obj(&klpb_objs[i]);
+}
+
+/* BUSY not held: unregister_module_notifier waits for running notifiers */
+static void klpb_modules_stop(void)
+{
+	if (klpb_nb_registered) {
+		unregister_module_notifier(&klpb_module_nb);
+		klpb_nb_registered = false;
+	}
+	if (IS_ERR_OR_NULL(klpb_root) || !klpb_objs)
+		return;
+	klpb_lock();
+	klpb_modules_disarm();
+	klpb_unlock();
 }
 
 /* ---------------------------------------------------------------- sysfs */
@@ -987,6 +1422,7 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return ret;
 	}
 	WRITE_ONCE(klpb_enabled, false);
+	klpb_modules_disarm();
 	list_del_init(&klpb_self.node);
 	klpb_unlock();
 	/* the directory cannot remove itself from its own store method */
@@ -1031,13 +1467,21 @@ static const struct kobj_type klpb_ktype = {
 
 static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", READ_ONCE(klpb_vmlinux_obj.patched));
+	unsigned long i;
+	bool patched = false;
+
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (klpb_objs[i].kobj == kobj)
+			patched = READ_ONCE(klpb_vmlinux_obj.patched) &&
+				  READ_ONCE(klpb_objs[i].live);
+	return sysfs_emit(buf, "%d\n", patched);
 }
 
 static struct kobj_attribute klpb_patched_attr = __ATTR_RO(patched);
 
 /*
- * As the kernel's core lays them out: <module>/vmlinux/patched and one
+ * As the kernel's core lays them out: <module>/<object>/patched (vmlinux,
+ * or a module's name, there whether the module is loaded or not) and one
  * directory per function, "<name>,<sympos>" (1 for a unique name).  Plain
  * kobjects (kobject_create_and_add: vmlinux code frees them).
  */
@@ -1047,17 +1491,19 @@ static int klpb_add_object_dirs(void)
 	unsigned long i;
 	int ret;
 
-	klpb_obj_kobj = kobject_create_and_add("vmlinux", &klpb_kobj);
-	if (!klpb_obj_kobj)
-		return -ENOMEM;
-	ret = sysfs_create_file(klpb_obj_kobj, &klpb_patched_attr.attr);
-	if (ret)
-		return ret;
+	for (i = 0; i < klpb_nr_objs; i++) {
+		klpb_objs[i].kobj = kobject_create_and_add(klpb_objs[i].name, &klpb_kobj);
+		if (!klpb_objs[i].kobj)
+			return -ENOMEM;
+		ret = sysfs_create_file(klpb_objs[i].kobj, &klpb_patched_attr.attr);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < klpb_nr_funcs; i++) {
 		const struct klpb_func *rec = klpb_funcs[i].rec;
 
 		snprintf(name, sizeof(name), "%s,%lu", rec->old_name, rec->sympos ? rec->sympos : 1);
-		klpb_funcs[i].kobj = kobject_create_and_add(name, klpb_obj_kobj);
+		klpb_funcs[i].kobj = kobject_create_and_add(name, klpb_funcs[i].obj->kobj);
 		if (!klpb_funcs[i].kobj)
 			return -ENOMEM;
 	}
@@ -1072,8 +1518,10 @@ static void klpb_del_object_dirs(void)
 		kobject_put(klpb_funcs[i].kobj);
 		klpb_funcs[i].kobj = NULL;
 	}
-	kobject_put(klpb_obj_kobj);
-	klpb_obj_kobj = NULL;
+	for (i = 0; klpb_objs && i < klpb_nr_objs; i++) {
+		kobject_put(klpb_objs[i].kobj);
+		klpb_objs[i].kobj = NULL;
+	}
 }
 
 static void klpb_remove_dir(struct work_struct *work)
@@ -1156,6 +1604,7 @@ static void klpb_put_root(void)
 
 static void klpb_cleanup(void)
 {
+	klpb_modules_stop();
 	flush_work(&klpb_remove_work);
 	klpb_del_object_dirs();
 	if (klpb_kobj_added) {
@@ -1166,6 +1615,7 @@ static void klpb_cleanup(void)
 		wait_for_completion(&klpb_kobj_released);
 	klpb_put_root();
 	kfree(klpb_funcs);
+	kfree(klpb_objs);
 }
 
 static int __init klpb_init(void)
@@ -1187,7 +1637,7 @@ static int __init klpb_init(void)
 	ret = klpb_check_callbacks();
 	if (ret)
 		return ret;
-	ret = klpb_setup_funcs();
+	ret = klpb_setup_funcs() ?: klpb_check_kaddrs();
 	if (ret)
 		goto err;
 
@@ -1223,9 +1673,14 @@ static int __init klpb_init(void)
 	pr_notice("enabling patch '%s'\n", THIS_MODULE->name);
 	/* as the module loader does for livepatch modules */
 	add_taint(TAINT_LIVEPATCH, LOCKDEP_STILL_OK);
+	ret = klpb_modules_start();
+	if (ret)
+		goto err;
 	klpb_lock();
-	ret = klpb_patch();
-	if (!ret) {
+	ret = klpb_resolve_loaded() ?: klpb_patch();
+	if (ret)
+		klpb_modules_disarm();
+	else {
 		/* held while enabled, like the kernel's core: no rmmod */
 		__module_get(THIS_MODULE);
 		WRITE_ONCE(klpb_enabled, true);

@@ -58,6 +58,30 @@
 #define KLPB_IGNORE_SECTIONS_SECTION	".klpb.ignore.sections"
 #define KLPB_FORCE_SECTION		".klpb.force"
 
+/*
+ * Kernels without CONFIG_LIVEPATCH (in-module core, arm64): symbols of
+ * modules are reached through slots, words the core fills with the symbol's
+ * address when the module is there (at load or from its COMING notifier)
+ * and clears when it goes.  klp-convert --in-module-core writes one struct
+ * klpb_slot per (object, name, sympos, addend) into .data.klpb_slot_recs,
+ * the words into .data.klpb_slot_words (one 4 KB page: one ADRP reaches
+ * them all), and points the core's KLPB_SLOTS_SYM at the table.
+ */
+#define KLPB_SLOTS_SYM		"klpb_slot_table"
+#define KLPB_SLOT_WORD		0	/* -> the word in .data.klpb_slot_words */
+#define KLPB_SLOT_OBJNAME	1
+#define KLPB_SLOT_NAME		2
+#define KLPB_SLOT_SYMPOS	3	/* 0 = unique, else 1-based in mod->kallsyms */
+#define KLPB_SLOT_ADDEND	4
+#define KLPB_SLOT_NR_WORDS	5
+#define KLPB_SLOTS_MAX		512	/* 8-byte words in one 4 KB page */
+/*
+ * Unexported vmlinux symbols the core itself needs: a word named
+ * KLPB_KADDR_PREFIX<name> defined in the module gets <name>'s address as an
+ * anchor relocation from klp-convert --in-module-core.
+ */
+#define KLPB_KADDR_PREFIX	"klpb_kaddr_"
+
 /* name limits of the kernel's .klp.sym parser (kernel/livepatch/core.c) */
 #define KLPB_OBJNAME_MAX	55
 #define KLPB_SYMNAME_MAX	511
@@ -69,6 +93,19 @@ struct klpb_func {		/* section .klp.funcs, SHF_ALLOC|SHF_WRITE, align 8 */
 	unsigned long sympos;
 	const char *objfile;
 	unsigned long old_addr;		/* kernels without CONFIG_LIVEPATCH only */
+};
+
+struct klpb_slot {		/* .data.klpb_slot_recs, written by klp-convert */
+	unsigned long *word;
+	const char *objname;
+	const char *name;
+	unsigned long sympos;
+	long addend;
+};
+
+struct klpb_slot_table {	/* KLPB_SLOTS_SYM, in the in-module core */
+	const struct klpb_slot *slots;
+	unsigned long nr;
 };
 
 struct klpb_callback {		/* section .klp.callbacks, SHF_ALLOC|SHF_WRITE */

@@ -28,11 +28,12 @@ setup_file() {
 @test "arm64 6.1: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
 @test "arm64 6.1: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
 @test "arm64 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; a64_consistency a64_cons; }
-@test "arm64 6.1: in-module core: refused at build time, named: a function of a module" { klpb_need_tools; a64_refusals; }
+@test "arm64 6.1: in-module core: a function of a module (configs.ko) and its symbols through slots; late module patching: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; disable and rmmod with and without the module; clean dmesg" { klpb_need_tools; a64_modfunc a64_mod; }
 @test "arm64 6.1: in-module core: two patch modules (--no-replace) side by side share /sys/kernel/livepatch; a third (--no-replace) of a function already patched fails to load, named; the first removed, the second keeps working" { klpb_need_tools; a64_two; }
 @test "arm64 6.1: in-module core: callbacks (livepatch_helpers.h): pre/post patch on load, pre/post unpatch on disable, in order" { klpb_need_tools; hc_callbacks; }
 @test "arm64 6.1: in-module core: kpatch-style callbacks (kpatch-macros.h, patch_object, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" { klpb_need_tools; hc_kpatch_callbacks; }
 @test "arm64 6.1: in-module core: a failing pre-patch callback fails the load; nothing is patched, post-unpatch does not run" { klpb_need_tools; hc_pre_patch_fails; }
 @test "arm64 6.1: in-module core: shadow variables (klp_shadow_* of the core): allocated in one patched function, freed in another" { klpb_need_tools; hc_shadow; }
 @test "arm64 6.1: in-module core: atomic replace by default: the earlier patch's functions move to the new one or back to the original, it is disabled and removable; only the new patch's callbacks run" { klpb_need_tools; a64_replace; }
+@test "arm64 6.1: in-module core: atomic replace with a function of a module (configs.ko): the replaced patch's module function goes back to the original and its module notifier stops acting; a later patch takes it over; callbacks of a module fail to load, named" { klpb_need_tools; a64_modreplace; }
 @test "arm64 6.1: in-module core: a shadow variable per task (proc_pid_status allocates, release_task frees), status masks unchanged" { klpb_need_tools; hc_status_shadow; }

@@ -330,15 +330,199 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
-# a64_refusals: what the in-module core cannot do yet is refused at build
-# time, named, and no module is written: a function of a module
-# (kernel/configs.ko), by klp-convert
-a64_refusals() {
-	klpb a64_ref "$PATCHDIR/05-configs-module.patch"
+# a64_modfunc NAME: a function of a module through the in-module core, and
+# late module patching (patches/42: ikconfig_read_current of kernel/configs.ko
+# reads configs' static config_gz_proc_ops and compares the address of its
+# own original: two references to symbols of the module).  In the module:
+# no livepatch relocation; each reference is a load from a slot in one page
+# (.data.klpb_slot_words) that the core fills from configs' kallsyms when
+# it is there.  In the guest: the patch loaded BEFORE configs.ko (object
+# directory there, patched 0, nothing of configs), configs.ko loaded
+# (patched from its COMING notifier, before its init), removed (patched 0)
+# and loaded again somewhere else (a filler module takes its old place:
+# the slots follow), disabled and removed; then the patch loaded AFTER
+# configs.ko, configs.ko removed while patched, the patch disabled and
+# removed while configs.ko is not there, configs.ko back to the original;
+# the kernel's log lines for each module event; clean dmesg.
+a64_modfunc() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel
+	klpb "$name" "$PATCHDIR/42-configs-module-reload.patch"
 	echo "$output"
-	[ "$status" -ne 0 ]
-	assert_output_has "function ikconfig_read_current of module configs: symbols of modules are not supported yet on kernels without CONFIG_LIVEPATCH"
-	assert_no_ko
+	[ "$status" -eq 0 ]
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	echo "$rel"
+	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
+	refute_grep ' (config_gz_proc_ops|ikconfig_read_current)$' "$rel"
+	mkdir -p "$d"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
+	a64_module "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+patched() { cat /sys/kernel/livepatch/$name/configs/patched; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark objs; ls /sys/kernel/livepatch/$name | tr '\n' ' '; echo
+mark funcdir; ls /sys/kernel/livepatch/$name/configs | grep -v patched
+mark early-patched; patched
+mark early; check
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; patched
+mark late; check
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+mark gone-patched; patched
+mark gone; check
+insmod /klpb/filler/klpb_filler.ko
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+mark reloaded-patched; patched
+mark reloaded; check
+mark reloaded2; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+mark after-patched; patched
+mark after; check
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+mark after-gone-patched; patched
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-back-rc; echo \$rc
+mark back; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "object directories" "$(guest_after objs)" "configs enabled transition "
+	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
+	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq early "$(guest_after early)" absent
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "patched once configs loaded" "$(guest_after late-patched)" 1
+	expect_eq late "$(guest_after late)" "klpb_configs_reload $size ops=1"
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq "configs gone: not patched" "$(guest_after gone-patched)" 0
+	expect_eq gone "$(guest_after gone)" absent
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
+	expect_eq "patched after the reload" "$(guest_after reloaded)" "klpb_configs_reload $size ops=1"
+	expect_eq again "$(guest_after reloaded2)" "klpb_configs_reload $size ops=1"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled "$(guest_after disabled)" "original $size"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq "patch loaded after configs" "$(guest_after after-rc)" 0
+	expect_eq after-patched "$(guest_after after-patched)" 1
+	expect_eq after "$(guest_after after)" "klpb_configs_reload $size ops=1"
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq after-gone-patched "$(guest_after after-gone-patched)" 0
+	expect_eq "disable while configs is not loaded" "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
+	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
+	# the kernel's log lines: two late loads, two unloads while enabled
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'configs'") == 2 ]]
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'configs'") == 2 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_modreplace: atomic replace with functions of modules.  With configs.ko
+# loaded: A (42: ikconfig_read_current of configs) patches it; C (34:
+# callbacks of configs) fails to load, named (callbacks of modules are not
+# done); B (01: cmdline only) replaces A, so configs goes back to the
+# original and A's module notifier stops acting (configs removed and loaded
+# again stays original, no "applying patch 'a64_mra'"); A is removed; D (42
+# again) replaces B and patches configs (loaded); E (42 again) replaces D,
+# taking ikconfig_read_current over from it (bridge, then its own ops);
+# configs removed and loaded again under E; E disabled and removed with
+# configs back to the original; clean dmesg
+a64_modreplace() {
+	local p n size
+	for n in a64_mra a64_mrb a64_mrc a64_mrd a64_mre; do
+		case $n in
+		a64_mrb) p=01-cmdline-one-function ;;
+		a64_mrc) p=34-configs-module-callbacks ;;
+		*) p=42-configs-module-reload ;;
+		esac
+		klpb "$n" "$PATCHDIR/$p.patch"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	done
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { c=\$(grep -c klpb_one_function /proc/cmdline); [ -e /proc/config.gz ] || { echo "\$c absent"; return; }; echo "\$c \$(head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)")"; }
+gone() { i=0; while [ -d /sys/kernel/livepatch/\$1 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; }
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+klp_insmod /klpb/a64_mra.ko; rc=\$?; mark a-rc; echo \$rc
+mark a; check
+insmod /klpb/a64_mrc.ko 2>/dev/null; rc=\$?; mark c-rc; echo \$rc
+klp_insmod /klpb/a64_mrb.ko; rc=\$?; mark b-rc; echo \$rc
+gone a64_mra
+mark b; check
+mark b-dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+rmmod configs; insmod /klpb/configs.ko; rc=\$?; mark b-reload-rc; echo \$rc
+mark b-reload; check
+rmmod a64_mra; rc=\$?; mark a-rmmod-rc; echo \$rc
+klp_insmod /klpb/a64_mrd.ko; rc=\$?; mark d-rc; echo \$rc
+gone a64_mrb
+mark d; check
+mark d-patched; cat /sys/kernel/livepatch/a64_mrd/configs/patched
+klp_insmod /klpb/a64_mre.ko; rc=\$?; mark e-rc; echo \$rc
+gone a64_mrd
+mark e; check
+mark e-dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+rmmod a64_mrb; rc=\$?; mark b-rmmod-rc; echo \$rc
+rmmod a64_mrd; rc=\$?; mark d-rmmod-rc; echo \$rc
+mark e-alone; check
+rmmod configs; insmod /klpb/configs.ko; rc=\$?; mark e-reload-rc; echo \$rc
+mark e-reload; check
+klp_disable a64_mre; rc=\$?; mark e-disable-rc; echo \$rc
+mark disabled; check
+rmmod a64_mre; rc=\$?; mark e-rmmod-rc; echo \$rc
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$KLPB_TEST_BUILD/kernel/configs.ko" \
+		"$BATS_TEST_TMPDIR"/out/a64_mr{a,b,c,d,e}.ko
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "insmod A" "$(guest_after a-rc)" 0
+	expect_eq "A: configs patched" "$(guest_after a)" "0 klpb_configs_reload $size ops=1"
+	[[ $(guest_after c-rc) != 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: 'a64_mrc': [a-z-]+ callback klpb_mod_[a-z_]+ of module configs: callbacks of modules are not supported yet by the in-module core"
+	expect_eq "insmod B" "$(guest_after b-rc)" 0
+	expect_eq "B: cmdline B's, configs back to the original" "$(guest_after b)" "1 original $size"
+	expect_eq "A's directory gone" "$(guest_after b-dirs)" "a64_mrb "
+	expect_eq "configs reloaded under B" "$(guest_after b-reload-rc)" 0
+	expect_eq "A's notifier does not act" "$(guest_after b-reload)" "1 original $size"
+	expect_eq "rmmod A" "$(guest_after a-rmmod-rc)" 0
+	expect_eq "insmod D" "$(guest_after d-rc)" 0
+	expect_eq "D: configs patched (loaded), cmdline back" "$(guest_after d)" "0 klpb_configs_reload $size ops=1"
+	expect_eq "D patched" "$(guest_after d-patched)" 1
+	expect_eq "insmod E" "$(guest_after e-rc)" 0
+	expect_eq "E took ikconfig_read_current over" "$(guest_after e)" "0 klpb_configs_reload $size ops=1"
+	expect_eq "D's directory gone" "$(guest_after e-dirs)" "a64_mre "
+	expect_eq "rmmod B" "$(guest_after b-rmmod-rc)" 0
+	expect_eq "rmmod D" "$(guest_after d-rmmod-rc)" 0
+	expect_eq "E alone" "$(guest_after e-alone)" "0 klpb_configs_reload $size ops=1"
+	expect_eq "configs reloaded under E" "$(guest_after e-reload-rc)" 0
+	expect_eq "E's notifier patches it" "$(guest_after e-reload)" "0 klpb_configs_reload $size ops=1"
+	expect_eq "disable E" "$(guest_after e-disable-rc)" 0
+	expect_eq "disabled" "$(guest_after disabled)" "0 original $size"
+	expect_eq "rmmod E" "$(guest_after e-rmmod-rc)" 0
+	expect_eq root "$(guest_after root)" none
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_mra': replaced by 'a64_mrb'"
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_mrd': replaced by 'a64_mre'"
+	refute_grep "applying patch '(a64_mra|a64_mrd)'" "$(qemu_dmesg "$QEMU_LOG")"
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch 'a64_mre' to loading module 'configs'") == 1 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
 }
 
 # a64_replace: atomic replace, the default. A (01 + 03: cmdline_proc_show

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --in-module-core on arm64: references from patched code to symbols of
+ * MODULES (docs/DESIGN.md "arm64", "The lead's direction, checked" 2-3).
+ *
+ * The module may load after the patch, go and come back elsewhere, and the
+ * patch module cannot write its own text once loaded: such a reference
+ * goes through a slot, an 8-byte word the in-module core fills with the
+ * symbol's address (+ addend) when the module is there and clears when it
+ * goes.  All slot words share one 4 KB page (.data.klpb_slot_words, aligned
+ * and at most KLPB_SLOTS_MAX words), so every ADRP of a module symbol can
+ * become an ADRP of that page whatever lo12 use follows it, and no ADRP
+ * has to be paired with its uses:
+ *
+ * - ADR_PREL_PG_HI21(_NC) sym     -> same, against the slot page;
+ * - ADD_ABS_LO12_NC  add xD, xN, :lo12:sym+a
+ *                                 -> ldr xD, [xN, :lo12:slot(sym+a)]
+ *   (the instruction is rewritten here, in the file: the module's text is
+ *   never written after load);
+ * - CALL26/JUMP26 sym+a           -> a veneer of this module,
+ *   "adrp x16, slot; ldr x16, [x16, :lo12:slot]; br x16" (x16/x17 are
+ *   free at any call: AAPCS64 IP0/IP1);
+ * - anything else (a direct load or store of a module's variable, a data
+ *   word holding a module address) is refused, named: it needs the
+ *   -mcmodel=large literal route of DESIGN point 3.
+ *
+ * A table of struct klpb_slot (.data.klpb_slot_recs) tells the core what
+ * goes into each word; the core's KLPB_SLOTS_SYM gets its address and size.
+ */
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "klp-convert.h"
+#include "klpb-meta.h"
+
+#define INSN_ADD_X_IMM_MASK	0xffc00000u	/* add xD, xN, #imm12 (no shift) */
+#define INSN_ADD_X_IMM		0x91000000u
+#define INSN_LDR_X_UIMM		0xf9400000u	/* ldr xT, [xN, #imm12*8] */
+#define VENEER_SIZE		12
+
+struct slot {
+	const char *objname;
+	const char *name;
+	unsigned long sympos;
+	int64_t addend;
+	int64_t veneer;			/* offset in the veneer section, -1: none */
+};
+
+struct slots {
+	struct elf *elf;
+	struct section *words, *recs, *names, *veneers;
+	struct slot *slot;
+	size_t nr, alloc;
+};
+
+struct slots *slots_new(struct elf *elf)
+{
+	struct slots *s = xzalloc(sizeof(*s));
+
+	s->elf = elf;
+	return s;
+}
+
+void slots_free(struct slots *s)
+{
+	if (!s)
+		return;
+	free(s->slot);
+	free(s);
+}
+
+static struct section *words_section(struct slots *s)
+{
+	if (!s->words)
+		s->words = elf_add_section(s->elf, ".data.klpb_slot_words", SHT_PROGBITS,
+					   SHF_ALLOC | SHF_WRITE, 0, 4096, NULL, 0);
+	return s->words;
+}
+
+/* the slot of (objname, name, sympos, addend), added if new; -1 when full */
+static long slot_get(struct slots *s, const char *objname, const char *name,
+		     unsigned long sympos, int64_t addend)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->slot[i].sympos == sympos && s->slot[i].addend == addend &&
+		    !strcmp(s->slot[i].objname, objname) && !strcmp(s->slot[i].name, name))
+			return i;
+	if (s->nr == KLPB_SLOTS_MAX) {
+		ERROR("%s: more than %d distinct references to symbols of modules: the slots must fit one 4 KB page",
+		      s->elf->path, KLPB_SLOTS_MAX);
+		return -1;
+	}
+	if (s->nr == s->alloc) {
+		s->alloc = s->alloc ? s->alloc * 2 : 16;
+		s->slot = xrealloc(s->slot, s->alloc * sizeof(*s->slot));
+	}
+	s->slot[s->nr] = (struct slot){ objname, name, sympos, addend, -1 };
+	words_section(s);
+	elf_section_append(s->words, NULL, 8, 8);
+	return s->nr++;
+}
+
+static struct symbol *secsym(struct slots *s, struct section *sec)
+{
+	return elf_section_symbol(s->elf, sec);
+}
+
+static int64_t veneer_get(struct slots *s, long i)
+{
+	static const unsigned int insn[3] = {
+		0x90000010,	/* adrp x16, slot */
+		0xf9400210,	/* ldr x16, [x16, :lo12:slot] */
+		0xd61f0200,	/* br x16 */
+	};
+	unsigned char code[VENEER_SIZE];
+	uint64_t off;
+	int k;
+
+	if (s->slot[i].veneer >= 0)
+		return s->slot[i].veneer;
+	if (!s->veneers)
+		s->veneers = elf_add_section(s->elf, ".text.klpb_veneers", SHT_PROGBITS,
+					     SHF_ALLOC | SHF_EXECINSTR, 0, 4, NULL, 0);
+	for (k = 0; k < 3; k++)
+		elf_write_word(s->elf, code + 4 * k, 4, insn[k]);
+	off = elf_section_append(s->veneers, code, sizeof(code), 4);
+	elf_add_reloc(s->veneers, off, R_AARCH64_ADR_PREL_PG_HI21, secsym(s, s->words), 8 * i);
+	elf_add_reloc(s->veneers, off + 4, R_AARCH64_LDST64_ABS_LO12_NC, secsym(s, s->words),
+		      8 * i);
+	s->slot[i].veneer = off;
+	return off;
+}
+
+int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symres *res)
+{
+	struct section *sec = rec->sec;
+	unsigned char *p = sec->data + rec->place;
+	unsigned int insn, rd, rn;
+	int64_t veneer;
+	long i;
+
+	switch (rec->type) {
+	case R_AARCH64_ADR_PREL_PG_HI21:
+	case R_AARCH64_ADR_PREL_PG_HI21_NC:
+		/* every slot is in this page: the lo12 uses pick theirs */
+		elf_add_reloc(sec, rec->place, rec->type, secsym(s, words_section(s)), 0);
+		return 0;
+	case R_AARCH64_ADD_ABS_LO12_NC:
+		insn = elf_read_word(s->elf, p, 4);
+		rd = insn & 31;
+		rn = (insn >> 5) & 31;
+		if ((insn & INSN_ADD_X_IMM_MASK) != INSN_ADD_X_IMM || rd == 31 || rn == 31) {
+			ERROR("%s: %s+0x%llx: the address of %s of module %s is formed by an instruction (%08x) that is not 'add xD, xN, #:lo12:' and cannot become a slot load",
+			      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+			      res->objname, insn);
+			return -1;
+		}
+		i = slot_get(s, res->objname, rec->name, res->sympos, rec->addend);
+		if (i < 0)
+			return -1;
+		elf_write_word(s->elf, p, 4, INSN_LDR_X_UIMM | rn << 5 | rd);
+		elf_add_reloc(sec, rec->place, R_AARCH64_LDST64_ABS_LO12_NC,
+			      secsym(s, s->words), 8 * i);
+		return 0;
+	case R_AARCH64_CALL26:
+	case R_AARCH64_JUMP26:
+		i = slot_get(s, res->objname, rec->name, res->sympos, rec->addend);
+		if (i < 0)
+			return -1;
+		veneer = veneer_get(s, i);
+		elf_add_reloc(sec, rec->place, rec->type, secsym(s, s->veneers), veneer);
+		return 0;
+	default:
+		ERROR("%s: %s+0x%llx: reference to %s of module %s (relocation type %u): only addresses (adrp + add) and calls reach symbols of modules on kernels without CONFIG_LIVEPATCH; a direct load or store of a module's variable, or a data word holding its address, is not supported yet (hint: reach it through a pointer hidden with OPTIMIZER_HIDE_VAR())",
+		      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+		      res->objname, rec->type);
+		return -1;
+	}
+}
+
+static uint64_t add_string(struct slots *s, const char *str)
+{
+	if (!s->names)
+		s->names = elf_add_section(s->elf, ".rodata.klpb_slot_names", SHT_PROGBITS,
+					   SHF_ALLOC, 0, 1, NULL, 0);
+	return elf_section_append(s->names, str, strlen(str) + 1, 1);
+}
+
+/*
+ * The table the core reads: one struct klpb_slot per word, and the core's
+ * KLPB_SLOTS_SYM pointed at it.  Every object a slot names must be one
+ * the patch changes a function of: the core fills slots only for those.
+ */
+int slots_finish(struct slots *s, const struct records *recs)
+{
+	struct symbol *table;
+	uint64_t off;
+	size_t i, j;
+	int ret = 0;
+
+	if (!s->nr)
+		return 0;
+	for (i = 0; i < s->nr; i++) {
+		for (j = 0; j < recs->nr_funcs; j++)
+			if (recs->func[j].objname &&
+			    !strcmp(recs->func[j].objname, s->slot[i].objname))
+				break;
+		if (j == recs->nr_funcs) {
+			ERROR("%s: %s of module %s is referenced, but the patch changes no function of %s: nothing would fill its slot",
+			      s->elf->path, s->slot[i].name, s->slot[i].objname, s->slot[i].objname);
+			ret = -1;
+		}
+	}
+	if (ret)
+		return ret;
+	for (table = find_symbol(s->elf, KLPB_SLOTS_SYM); table; table = find_symbol_next(table))
+		if (table->sec && table->sec->data && table->size >= 16)
+			break;
+	if (!table) {
+		ERROR("%s: no %s (struct klpb_slot_table) in the module: not linked with the in-module core?",
+		      s->elf->path, KLPB_SLOTS_SYM);
+		return -1;
+	}
+	s->recs = elf_add_section(s->elf, ".data.klpb_slot_recs", SHT_PROGBITS,
+				  SHF_ALLOC | SHF_WRITE, 0, 8, NULL, 0);
+	for (i = 0; i < s->nr; i++) {
+		uint64_t obj = add_string(s, s->slot[i].objname);
+		uint64_t name = add_string(s, s->slot[i].name);
+
+		off = elf_section_append(s->recs, NULL, KLPB_SLOT_NR_WORDS * 8, 8);
+		elf_add_reloc(s->recs, off + KLPB_SLOT_WORD * 8, R_AARCH64_ABS64,
+			      secsym(s, s->words), 8 * i);
+		elf_add_reloc(s->recs, off + KLPB_SLOT_OBJNAME * 8, R_AARCH64_ABS64,
+			      secsym(s, s->names), obj);
+		elf_add_reloc(s->recs, off + KLPB_SLOT_NAME * 8, R_AARCH64_ABS64,
+			      secsym(s, s->names), name);
+		elf_write_word(s->elf, s->recs->data + off + KLPB_SLOT_SYMPOS * 8, 8,
+			       s->slot[i].sympos);
+		elf_write_word(s->elf, s->recs->data + off + KLPB_SLOT_ADDEND * 8, 8,
+			       s->slot[i].addend);
+	}
+	if (find_reloc_range(table->sec, table->offset, table->offset + 16)) {
+		ERROR("%s: %s already has relocations", s->elf->path, KLPB_SLOTS_SYM);
+		return -1;
+	}
+	elf_add_reloc(table->sec, table->offset, R_AARCH64_ABS64, secsym(s, s->recs), 0);
+	elf_write_word(s->elf, table->sec->data + table->offset, 8, 0);
+	elf_write_word(s->elf, table->sec->data + table->offset + 8, 8, s->nr);
+	return 0;
+}
