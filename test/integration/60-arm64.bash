@@ -400,7 +400,7 @@ GUEST
 	qemu_guest_out "$QEMU_LOG"
 	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
 	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
-	expect_eq "object directories" "$(guest_after objs)" "configs enabled transition "
+	expect_eq "object directories" "$(guest_after objs)" "configs enabled replace transition "
 	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
 	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
 	expect_eq early "$(guest_after early)" absent
