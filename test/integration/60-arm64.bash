@@ -496,7 +496,7 @@ GUEST
 	expect_eq "insmod A" "$(guest_after a-rc)" 0
 	expect_eq "A: configs patched" "$(guest_after a)" "0 klpb_configs_reload $size ops=1"
 	[[ $(guest_after c-rc) != 0 ]]
-	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: 'a64_mrc': [a-z-]+ callback klpb_mod_[a-z_]+ of module configs: callbacks of modules are not supported yet by the in-module core"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: 'a64_mrc': [a-z-]+ callback klpb_mod_[a-z_]+ \\[a64_mrc\\] of module configs: callbacks of modules are not supported yet by the in-module core"
 	expect_eq "insmod B" "$(guest_after b-rc)" 0
 	expect_eq "B: cmdline B's, configs back to the original" "$(guest_after b)" "1 original $size"
 	expect_eq "A's directory gone" "$(guest_after b-dirs)" "a64_mrb "
