@@ -41,9 +41,12 @@ arm_config() {
 	grep -qE $'\tpush\t\\{lr\\}' "$BATS_TEST_TMPDIR/entry"
 	grep -qE $'\tbl\t.*<__gnu_mcount_nc>' "$BATS_TEST_TMPDIR/entry"
 	[[ $(grep -nE $'\tbl\t' "$BATS_TEST_TMPDIR/entry" | cut -d: -f1) -gt 2 ]]
-	# sys_newuname: no prologue, the site at its entry, then a tail call
-	arm-linux-gnueabihf-objdump -d --disassemble=sys_newuname "$KLPB_TEST_BUILD/kernel/sys.o" |
-		awk '/<sys_newuname>:/ { f = 1; next } f && NF { print; if (++n == 3) exit }' >"$BATS_TEST_TMPDIR/entry"
+	# sys_newuname (an alias of __se_sys_newuname): no prologue, the site
+	# at its entry, then a tail call to the notrace __do_sys_newuname
+	local a
+	a=$(awk '$3 == "sys_newuname" { print $1 }' "$KLPB_TEST_BUILD/System.map")
+	arm-linux-gnueabihf-objdump -d --start-address=0x"$a" --stop-address=$(( 16#$a + 12 )) "$KLPB_TEST_BUILD/vmlinux" |
+		grep -E '^ *[0-9a-f]+:' >"$BATS_TEST_TMPDIR/entry"
 	cat "$BATS_TEST_TMPDIR/entry"
 	sed -n 1p "$BATS_TEST_TMPDIR/entry" | grep -qE $'\tpush\t\\{lr\\}'
 	sed -n 2p "$BATS_TEST_TMPDIR/entry" | grep -qE $'\tbl\t.*<__gnu_mcount_nc>'

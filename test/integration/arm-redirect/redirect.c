@@ -142,6 +142,7 @@ struct klpb_prologue {
 
 struct klpb_target {
 	const char *name;
+	const char *alias;		/* the same address under another name */
 	unsigned long old_addr;
 	void *new_func;
 	struct klpb_prologue pro;
@@ -154,7 +155,7 @@ static struct klpb_target targets[] = {
 	  .new_func = cmdline_proc_show_new },
 	{ .name = "meminfo_proc_show", .old_addr = KLPB_A_meminfo_proc_show,
 	  .new_func = meminfo_proc_show_new },
-	{ .name = "sys_newuname", .old_addr = KLPB_A_sys_newuname,
+	{ .name = "sys_newuname", .alias = "__se_sys_newuname", .old_addr = KLPB_A_sys_newuname,
 	  .new_func = sys_newuname_new },
 	{ .name = "klpb_many_frame", .new_func = klpb_many_frame_new },
 	{ .name = "klpb_frameless", .new_func = klpb_frameless_new },
@@ -365,14 +366,23 @@ module_param_cb(frameless, &frameless_ops, NULL, 0444);
 
 /* ---------------------------------------------------------------- init/exit */
 
-/* is addr the start of the function called name? ("name+0x0/0xsize") */
-static int klpb_check(unsigned long addr, const char *name)
+static bool klpb_sym_is(const char *buf, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n && !strncmp(buf, name, n) && !strncmp(buf + n, "+0x0/", 5);
+}
+
+/*
+ * is addr the start of the function called name (or alias)?
+ * ("name+0x0/0xsize": kallsyms names the first of aliased symbols)
+ */
+static int klpb_check(unsigned long addr, const char *name, const char *alias)
 {
 	char buf[KSYM_SYMBOL_LEN];
-	size_t n = strlen(name);
 
 	sprint_symbol(buf, addr);
-	if (strncmp(buf, name, n) || strncmp(buf + n, "+0x0/", 5)) {
+	if (!klpb_sym_is(buf, name) && !klpb_sym_is(buf, alias)) {
 		pr_err("symbol %s: System.map address %px is %s: not this kernel's build\n",
 		       name, (void *)addr, buf);
 		return -EINVAL;
@@ -391,7 +401,7 @@ static int __init klpb_init(void)
 	targets[3].old_addr = (unsigned long)klpb_many_frame;
 	targets[4].old_addr = (unsigned long)klpb_frameless;
 	for (t = targets; t < targets + ARRAY_SIZE(targets); t++) {
-		ret = klpb_check(t->old_addr, t->name) ?: klpb_decode(t);
+		ret = klpb_check(t->old_addr, t->name, t->alias) ?: klpb_decode(t);
 		if (ret)
 			return ret;
 	}
