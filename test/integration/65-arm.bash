@@ -183,18 +183,18 @@ GUEST
 	[[ $(guest_after uname-after) == klpb ]]
 	# 1*1 + 2*2 + ... + 10*10: every argument arrived, the six on the stack
 	# too; no callee-saved register lost, sp back where the caller had it
-	[[ $(guest_after many) == "result=385 lost-callee-saved=0 sp-moved=0" ]]
+	[[ $(guest_after many) == "result=385 lost-callee-saved=0x0 sp-moved=0" ]]
 	[[ $(guest_after frameless) == "result=1042" ]]
 	# naive: the new function ran on the old frame: wrong stack arguments,
 	# and it returned with the old frame still allocated
-	[[ $(guest_after many-naive) =~ ^result=([0-9-]+)\ lost-callee-saved=0\ sp-moved=([0-9]+)$ ]]
+	[[ $(guest_after many-naive) =~ ^result=([0-9-]+)\ lost-callee-saved=0x0\ sp-moved=([0-9]+)$ ]]
 	[[ ${BASH_REMATCH[1]} != 385 && ${BASH_REMATCH[2]} -gt 0 ]]
-	[[ $(guest_after many-again) == "result=385 lost-callee-saved=0 sp-moved=0" ]]
+	[[ $(guest_after many-again) == "result=385 lost-callee-saved=0x0 sp-moved=0" ]]
 	[[ $(guest_after off-rc) == 0 ]]
 	[[ $(guest_after disabled) == "$(guest_after before)" ]]
 	[[ $(guest_after meminfo-disabled) == MemTotal:* ]]
 	[[ $(guest_after uname-disabled) == armv7l ]]
-	[[ $(guest_after many-disabled) == "result=55 lost-callee-saved=0 sp-moved=0" ]]
+	[[ $(guest_after many-disabled) == "result=55 lost-callee-saved=0x0 sp-moved=0" ]]
 	[[ $(guest_after frameless-disabled) == "result=43" ]]
 	[[ $(guest_after again) == "klpb_redirect: redirected cmdline_proc_show" ]]
 	[[ $(guest_after uname-again) == klpb ]]
