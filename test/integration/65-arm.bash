@@ -56,53 +56,6 @@ arm_config() {
 }
 
 # boots to the busybox init; no /sys/kernel/livepatch; clean dmesg
-arm_boot() {
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
-mark uname; uname -m
-mark cmdline; cat /proc/cmdline
-mark livepatch; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
-mark ftrace; grep -c . /sys/kernel/debug/tracing/available_filter_functions 2>/dev/null ||
-	{ mount -t debugfs none /sys/kernel/debug && grep -c . /sys/kernel/debug/tracing/available_filter_functions; }
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after uname) == armv7l ]]
-	[[ $(guest_after cmdline) == *console=ttyAMA0* ]]
-	[[ $(guest_after livepatch) == none ]]
-	[[ $(guest_after ftrace) -gt 1000 ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
-
-# arm_module DIR: build the out-of-tree module in DIR against the test build
-arm_module() {
-	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$1" modules >"$1/build.log" 2>&1 ||
-		{ cat "$1/build.log"; return 1; }
-}
-
-# a module marked MODULE_INFO(livepatch, "Y") is refused by these kernels
-arm_livepatch_refused() {
-	local d=$BATS_TEST_TMPDIR/lpinfo
-	mkdir -p "$d"
-	cat >"$d/lpinfo.c" <<'EOF'
-#include <linux/module.h>
-static int __init lpinfo_init(void) { return 0; }
-module_init(lpinfo_init);
-MODULE_INFO(livepatch, "Y");
-MODULE_LICENSE("GPL");
-EOF
-	echo 'obj-m := lpinfo.o' >"$d/Kbuild"
-	arm_module "$d"
-	cat >"$d/guest.sh" <<'GUEST'
-insmod /klpb/lpinfo.ko; rc=$?; mark insmod-rc; echo $rc
-mark lsmod; lsmod | grep -c lpinfo
-GUEST
-	qemu_test "$d/guest.sh" "$d/lpinfo.ko"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after insmod-rc) != 0 ]]
-	[[ $(guest_after lsmod) == 0 ]]
-	qemu_dmesg "$QEMU_LOG" | grep -F 'lpinfo: module is marked as livepatch module, but livepatch support is disabled'
-}
-
 # arm_addrs SYSTEM_MAP OUT.h: KLPB_A_<name> = the address of name (arm
 # kernels are not relocated at boot: link address = run address; the module
 # checks each with sprint_symbol); each name must be unique
@@ -128,7 +81,7 @@ arm_redirect() {
 	mkdir -p "$d"
 	cp "$ARM_PROTO"/redirect.c "$ARM_PROTO"/tramp.S "$ARM_PROTO"/Kbuild "$d/"
 	arm_addrs "$KLPB_TEST_BUILD/System.map" "$d/klpb_addrs.h"
-	arm_module "$d"
+	test_module "$d"
 	[[ -z $(modinfo -F livepatch "$d/klpb_redirect.ko") ]]
 	# the module's own targets: klpb_many_frame has a prologue with
 	# callee-saved registers and a frame before its site, klpb_frameless none

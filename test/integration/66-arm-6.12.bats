@@ -17,6 +17,6 @@ setup_file() {
 }
 
 @test "arm 6.12: the test kernel: ARM mode, no livepatch, DYNAMIC_FTRACE_WITH_REGS; push {lr}; bl __gnu_mcount_nc after the prologue" { arm_config; }
-@test "arm 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { arm_boot; }
-@test "arm 6.12: a module marked MODULE_INFO(livepatch) is refused" { arm_livepatch_refused; }
+@test "arm 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { noklp_boot armv7l; }
+@test "arm 6.12: a module marked MODULE_INFO(livepatch) is refused" { noklp_livepatch_refused; }
 @test "arm 6.12: prototype: ftrace redirection that undoes the prologue: vmlinux functions with prologues, a syscall, six stack arguments with callee-saved registers, a leaf; the naive way breaks the stack" { arm_redirect; }
