@@ -24,7 +24,7 @@ HELPERS := tree-hash/tree-hash
 all: $(TOOLS) $(HELPERS)
 
 .PHONY: bench bench-cold bench-scale all setup check check-all check-unit check-integration check-integration-all \
-	check-arm64 check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
+	check-arm64 check-arm check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
 
 %.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -89,6 +89,11 @@ check-integration-all: all
 # the arm64 files alone (three cross-built kernels, in-module core; issue 10)
 check-arm64: all
 	bats --print-output-on-failure test/integration/6*-arm64*.bats
+
+# the 32-bit arm files alone (two cross-built kernels; issue 12 groundwork:
+# test kernels, boot, the prototype of the redirection)
+check-arm: all
+	bats --print-output-on-failure test/integration/6[56]-arm-*.bats
 
 # klp-convert against the x86_64 6.1 test kernel (cached by check-integration,
 # else built once), including the boot under QEMU

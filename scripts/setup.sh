@@ -11,7 +11,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	gcc-powerpc64le-linux-gnu qemu-system-ppc
 	gcc-s390x-linux-gnu qemu-system-misc
-	gcc-aarch64-linux-gnu qemu-system-arm
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-system-arm
 	bats shellcheck time
 	afl++ clang
 )
@@ -75,7 +75,8 @@ fi
 
 # The foreign test guests' busybox: Debian's busybox-static:<debarch>,
 # unpacked into the cache (not installed; test/lib/kernel.sh looks for it
-# there): ppc64el for ppc64le, s390x for s390x, arm64 for arm64.
+# there): ppc64el for ppc64le, s390x for s390x, arm64 for arm64, armhf for
+# arm.
 SETUP_TMP=""
 trap '[[ -z $SETUP_TMP ]] || rm -rf "$SETUP_TMP"' EXIT
 foreign_busybox() {
@@ -106,4 +107,5 @@ foreign_busybox() {
 foreign_busybox ppc64el
 foreign_busybox s390x
 foreign_busybox arm64
+foreign_busybox armhf
 echo "setup: done"

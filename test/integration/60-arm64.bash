@@ -53,53 +53,6 @@ a64_config() {
 }
 
 # boots to the busybox init; no /sys/kernel/livepatch; clean dmesg
-a64_boot() {
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
-mark uname; uname -m
-mark cmdline; cat /proc/cmdline
-mark livepatch; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
-mark ftrace; grep -c . /sys/kernel/debug/tracing/available_filter_functions 2>/dev/null ||
-	{ mount -t debugfs none /sys/kernel/debug && grep -c . /sys/kernel/debug/tracing/available_filter_functions; }
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after uname) == aarch64 ]]
-	[[ $(guest_after cmdline) == *console=ttyAMA0* ]]
-	[[ $(guest_after livepatch) == none ]]
-	[[ $(guest_after ftrace) -gt 1000 ]]
-	qemu_dmesg_clean "$QEMU_LOG"
-}
-
-# a64_module DIR: build the out-of-tree module in DIR against the test build
-a64_module() {
-	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$1" modules >"$1/build.log" 2>&1 ||
-		{ cat "$1/build.log"; return 1; }
-}
-
-# a module marked MODULE_INFO(livepatch, "Y") is refused by these kernels
-a64_livepatch_refused() {
-	local d=$BATS_TEST_TMPDIR/lpinfo
-	mkdir -p "$d"
-	cat >"$d/lpinfo.c" <<'EOF'
-#include <linux/module.h>
-static int __init lpinfo_init(void) { return 0; }
-module_init(lpinfo_init);
-MODULE_INFO(livepatch, "Y");
-MODULE_LICENSE("GPL");
-EOF
-	echo 'obj-m := lpinfo.o' >"$d/Kbuild"
-	a64_module "$d"
-	cat >"$d/guest.sh" <<'GUEST'
-insmod /klpb/lpinfo.ko; rc=$?; mark insmod-rc; echo $rc
-mark lsmod; lsmod | grep -c lpinfo
-GUEST
-	qemu_test "$d/guest.sh" "$d/lpinfo.ko"
-	qemu_guest_out "$QEMU_LOG"
-	[[ $(guest_after insmod-rc) != 0 ]]
-	[[ $(guest_after lsmod) == 0 ]]
-	qemu_dmesg "$QEMU_LOG" | grep -F 'lpinfo: module is marked as livepatch module, but livepatch support is disabled'
-}
-
 # a64_deltas SYSTEM_MAP OUT.h: KLPB_D_<name> = link-time address of name
 # minus that of the anchor seq_printf, for the symbols anchor.S uses; each
 # name must be unique in System.map
@@ -127,7 +80,7 @@ a64_redirect() {
 	mkdir -p "$d"
 	cp "$A64_PROTO"/redirect.c "$A64_PROTO"/anchor.S "$A64_PROTO"/Kbuild "$d/"
 	a64_deltas "$KLPB_TEST_BUILD/System.map" "$d/klpb_deltas.h"
-	a64_module "$d"
+	test_module "$d"
 	# no livepatch marker, nothing for the livepatch loader
 	[[ -z $(modinfo -F livepatch "$d/klpb_redirect.ko") ]]
 	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$d/"
@@ -359,7 +312,7 @@ a64_modfunc() {
 	mkdir -p "$d"
 	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
 	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
-	a64_module "$d"
+	test_module "$d"
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }

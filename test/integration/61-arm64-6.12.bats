@@ -19,8 +19,8 @@ setup_file() {
 }
 
 @test "arm64 6.12: the test kernel has no livepatch, DYNAMIC_FTRACE_WITH_ARGS only, two NOPs at function entry" { a64_config; }
-@test "arm64 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { a64_boot; }
-@test "arm64 6.12: a module marked MODULE_INFO(livepatch) is refused" { a64_livepatch_refused; }
+@test "arm64 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { noklp_boot aarch64; }
+@test "arm64 6.12: a module marked MODULE_INFO(livepatch) is refused" { noklp_livepatch_refused; }
 @test "arm64 6.12: prototype: ftrace redirection of a static vmlinux function, a module function with stack arguments, a late module; anchor-relative symbols" { a64_redirect; }
 @test "arm64 6.12: klp-build -a arm64: one changed function through the in-module core (no CONFIG_LIVEPATCH): /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.12: in-module core: a changed function calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper a64_helper; }

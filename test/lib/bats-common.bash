@@ -174,6 +174,59 @@ assert_guest_lacks() {
 	[[ $line != *"$2"* ]] || { printf 'after KLPB: %s: "%s" contains "%s"\n' "$1" "$line" "$2" >&2; return 1; }
 }
 
+# noklp_boot UNAME: a test kernel without CONFIG_LIVEPATCH (arm64, arm)
+# boots to init on its console with a clean dmesg, uname -m is UNAME, no
+# /sys/kernel/livepatch, ftrace lists its functions
+noklp_boot() {
+	local uname=$1
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mark uname; uname -m
+mark cmdline; cat /proc/cmdline
+mark livepatch; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+mark ftrace; grep -c . /sys/kernel/debug/tracing/available_filter_functions 2>/dev/null ||
+	{ mount -t debugfs none /sys/kernel/debug && grep -c . /sys/kernel/debug/tracing/available_filter_functions; }
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after uname) == "$uname" ]]
+	[[ $(guest_after cmdline) == *console=$KLPB_CONSOLE* ]]
+	[[ $(guest_after livepatch) == none ]]
+	[[ $(guest_after ftrace) -gt 1000 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# test_module DIR: build the out-of-tree module in DIR (its Kbuild) against
+# the test build dir
+test_module() {
+	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$1" modules >"$1/build.log" 2>&1 ||
+		{ cat "$1/build.log"; return 1; }
+}
+
+# noklp_livepatch_refused: a module marked MODULE_INFO(livepatch, "Y") is
+# refused by a kernel without CONFIG_LIVEPATCH
+noklp_livepatch_refused() {
+	local d=$BATS_TEST_TMPDIR/lpinfo
+	mkdir -p "$d"
+	cat >"$d/lpinfo.c" <<'EOF'
+#include <linux/module.h>
+static int __init lpinfo_init(void) { return 0; }
+module_init(lpinfo_init);
+MODULE_INFO(livepatch, "Y");
+MODULE_LICENSE("GPL");
+EOF
+	echo 'obj-m := lpinfo.o' >"$d/Kbuild"
+	test_module "$d"
+	cat >"$d/guest.sh" <<'GUEST'
+insmod /klpb/lpinfo.ko; rc=$?; mark insmod-rc; echo $rc
+mark lsmod; lsmod | grep -c lpinfo
+GUEST
+	qemu_test "$d/guest.sh" "$d/lpinfo.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) != 0 ]]
+	[[ $(guest_after lsmod) == 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F 'lpinfo: module is marked as livepatch module, but livepatch support is disabled'
+}
+
 # smoke_sample: the kernel's own samples/livepatch/livepatch-sample.c, built
 # out of tree against the test build dir, loads, patches /proc/cmdline,
 # disables and unloads cleanly on the booted test kernel (any KLPB_ARCH).
@@ -182,7 +235,7 @@ smoke_sample() {
 	mkdir -p "$d"
 	cp "$KLPB_TEST_SRC/samples/livepatch/livepatch-sample.c" "$d/"
 	echo 'obj-m := livepatch-sample.o' >"$d/Kbuild"
-	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	test_module "$d"
 	cat >"$d/guest.sh" <<'GUEST'
 mark before; cat /proc/cmdline
 insmod /klpb/livepatch-sample.ko; rc=$?; mark insmod-rc; echo $rc

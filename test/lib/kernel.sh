@@ -50,6 +50,14 @@ arm64)
 	KLPB_QEMU_MACHINE=(-M virt -cpu cortex-a57)
 	KLPB_CONSOLE=ttyAMA0
 	KLPB_DMESG_BENIGN='' ;;
+arm)
+	# the ARMv7 multiplatform kernel on QEMU's virt board (GIC, arch
+	# timer, PSCI, PL011); Debian's armhf busybox needs VFPv3
+	KLPB_BUSYBOX=${KLPB_BUSYBOX:-$KLPB_CACHE/busybox/armhf/bin/busybox}
+	KLPB_QEMU=${KLPB_QEMU:-qemu-system-arm}
+	KLPB_QEMU_MACHINE=(-M virt -cpu cortex-a15)
+	KLPB_CONSOLE=ttyAMA0
+	KLPB_DMESG_BENIGN='' ;;
 *) echo "kernel.sh: no test kernel recipe for $KLPB_ARCH" >&2; return 1 ;;
 esac
 # make arguments for the test kernel's tree (configs, out-of-tree modules)
