@@ -56,6 +56,8 @@ struct records {
 };
 
 int records_read(struct elf *elf, struct records *recs);
+/* 1 if a .klp.callbacks entry names objname, 0 if none, -1 on error */
+int records_callbacks_of(struct elf *elf, const char *objname);
 void records_free(struct records *recs);
 
 /* ---- symdb.c ------------------------------------------------------------ */

@@ -167,6 +167,30 @@ int records_read(struct elf *elf, struct records *recs)
 	return 0;
 }
 
+/*
+ * Does an entry of .klp.callbacks belong to objname?  (Callbacks of an
+ * object whose functions the patch does not change: the in-module core
+ * resolves that object too, slots included.)  -1 on a malformed entry.
+ */
+int records_callbacks_of(struct elf *elf, const char *objname)
+{
+	struct section *sec = find_section(elf, KLPB_CALLBACKS_SECTION);
+	size_t ps = elf_addr_size(elf), size = KLPB_CB_NR_WORDS * ps, i;
+	const char *name;
+
+	if (!sec)
+		return 0;
+	if (check_section(sec, size))
+		return -1;
+	for (i = 0; i < sec->size / size; i++) {
+		if (field_string(sec, i * size + KLPB_CB_OBJNAME * ps, &name))
+			return -1;
+		if (name && !strcmp(name, objname))
+			return 1;
+	}
+	return 0;
+}
+
 void records_free(struct records *recs)
 {
 	free(recs->func);

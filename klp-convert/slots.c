@@ -192,7 +192,8 @@ static uint64_t add_string(struct slots *s, const char *str)
 /*
  * The table the core reads: one struct klpb_slot per word, and the core's
  * KLPB_SLOTS_SYM pointed at it.  Every object a slot names must be one
- * the patch changes a function of: the core fills slots only for those.
+ * the patch changes a function of or has callbacks of: the core fills
+ * slots only for those.
  */
 int slots_finish(struct slots *s, const struct records *recs)
 {
@@ -208,9 +209,16 @@ int slots_finish(struct slots *s, const struct records *recs)
 			if (recs->func[j].objname &&
 			    !strcmp(recs->func[j].objname, s->slot[i].objname))
 				break;
-		if (j == recs->nr_funcs) {
-			ERROR("%s: %s of module %s is referenced, but the patch changes no function of %s: nothing would fill its slot",
+		if (j < recs->nr_funcs)
+			continue;
+		switch (records_callbacks_of(s->elf, s->slot[i].objname)) {
+		case 1:
+			continue;
+		case 0:
+			ERROR("%s: %s of module %s is referenced, but the patch changes no function of %s and has no callbacks of it: nothing would fill its slot",
 			      s->elf->path, s->slot[i].name, s->slot[i].objname, s->slot[i].objname);
+			/* fall through */
+		default:
 			ret = -1;
 		}
 	}

@@ -118,6 +118,8 @@ struct klpb_fobj {
 	struct module *mod;		/* while a module object is resolved */
 	bool live;			/* its functions' handlers may redirect */
 	struct kobject *kobj;		/* NAME/<object> */
+	struct klp_object lp;		/* what a module object's callbacks get */
+	bool post_unpatch_enabled;	/* its pre-patch callbacks succeeded */
 };
 
 struct klpb_ffunc {
@@ -127,6 +129,14 @@ struct klpb_ffunc {
 	unsigned long new_addr, new_size;
 	bool registered;	/* ops (IPMODIFY) */
 	bool bridged;		/* bridge (no IPMODIFY): taking over from an earlier patch */
+	/*
+	 * --no-replace stacking: a newer patch holds the function too, and
+	 * its handler redirects, not this one's (written by that patch, under
+	 * stop_machine or, for a loading module, before its init).
+	 */
+	bool covered;
+	/* the earlier patch's entry this one covers (enable) or uncovers (disable) */
+	struct klpb_ffunc *below;
 	struct ftrace_ops ops;
 	struct ftrace_ops bridge;
 	struct kobject *kobj;	/* NAME/<object>/<function,sympos> */
@@ -143,8 +153,11 @@ struct klpb_ffunc {
  * share it; another layout is refused at load.
  */
 #define KLPB_ROOT_MAGIC		0x6b6c7062726f6f74ULL	/* "klpbroot" */
-/* 2: struct klpb_ffunc has its object (functions of modules) */
-#define KLPB_ROOT_VERSION	2
+/*
+ * 2: struct klpb_ffunc has its object (functions of modules)
+ * 3: struct klpb_ffunc has covered/below (--no-replace stacking)
+ */
+#define KLPB_ROOT_VERSION	3
 #define KLPB_SHADOW_BITS	8
 #define KLPB_ROOT_BUSY		0	/* bit of flags: enabling, disabling, replacing */
 #define KLPB_SHADOW_LOCK	0	/* bit of shadow_lock */
@@ -216,7 +229,7 @@ static void notrace klpb_handler(unsigned long ip, unsigned long parent_ip,
 {
 	struct klpb_ffunc *f = op->private;
 
-	if (!READ_ONCE(klpb_active) || !READ_ONCE(f->obj->live))
+	if (!READ_ONCE(klpb_active) || !READ_ONCE(f->obj->live) || READ_ONCE(f->covered))
 		return;
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 	/* 6.12: ftrace_caller returns to fregs->pc */
@@ -344,53 +357,56 @@ static struct klpb_patch *klpb_holder(unsigned long addr)
 }
 
 /*
- * --no-replace: the enabled earlier patch that holds f, or, for a function
- * of a module that is not loaded, that names the same one (both would
- * want its IPMODIFY ops when the module comes).
+ * --no-replace stacking: the entry of the newest other enabled patch whose
+ * ops are on the function at addr (the one whose handler redirects it: the
+ * root's list is in load order, and a newer patch covers the older ones).
  */
-static struct klpb_patch *klpb_holder_of(const struct klpb_ffunc *f)
+static struct klpb_ffunc *klpb_top_holder(unsigned long addr)
 {
-	struct klpb_patch *p = klpb_holder(f->old_addr);
+	struct klpb_ffunc *top = NULL;
+	struct klpb_patch *p;
 	unsigned long i;
 
-	if (p || !f->rec->objname || !strcmp(f->rec->objname, "vmlinux"))
-		return p;
-	list_for_each_entry(p, &klpb_root->patches, node)
-		for (i = 0; i < p->nr_funcs; i++) {
-			const struct klpb_func *r = p->funcs[i].rec;
-
-			if (r->objname && !strcmp(r->objname, f->rec->objname) &&
-			    !strcmp(r->old_name, f->rec->old_name) &&
-			    (r->sympos ? r->sympos : 1) == (f->rec->sympos ? f->rec->sympos : 1))
-				return p;
-		}
-	return NULL;
+	if (!addr)
+		return NULL;
+	list_for_each_entry(p, &klpb_root->patches, node) {
+		if (p == &klpb_self)
+			continue;
+		for (i = 0; i < p->nr_funcs; i++)
+			if (p->funcs[i].old_addr == addr &&
+			    (p->funcs[i].registered || p->funcs[i].bridged))
+				top = &p->funcs[i];
+	}
+	return top;
 }
 
 /* ---------------------------------------------------------------- callbacks */
 
-static const char *klpb_cb_type_name(unsigned long type)
+static bool klpb_is_module_obj(const struct klpb_fobj *obj);
+
+/* the object a callback entry belongs to (NULL or "vmlinux": vmlinux) */
+static bool klpb_cb_of(const struct klpb_callback *cb, const struct klpb_fobj *obj)
 {
-	switch (type) {
-	case KLPB_CB_PRE_PATCH: return "pre-patch";
-	case KLPB_CB_POST_PATCH: return "post-patch";
-	case KLPB_CB_PRE_UNPATCH: return "pre-unpatch";
-	case KLPB_CB_POST_UNPATCH: return "post-unpatch";
-	}
-	return "unknown";
+	return !strcmp(cb->objname ? cb->objname : "vmlinux", obj->name);
 }
 
-/* vmlinux only so far: callbacks of a module would need a module notifier */
+/* what obj's callbacks get: name and mod NULL for vmlinux, as the kernel's */
+static struct klp_object *klpb_cb_obj(struct klpb_fobj *obj)
+{
+	return klpb_is_module_obj(obj) ? &obj->lp : &klpb_vmlinux_obj;
+}
+
+/* vmlinux is always there; a module object while it is resolved */
+static bool klpb_obj_loaded(const struct klpb_fobj *obj)
+{
+	return !klpb_is_module_obj(obj) || obj->mod;
+}
+
 static int klpb_check_callbacks(void)
 {
 	const struct klpb_callback *cb;
 
 	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
-		if (cb->objname && strcmp(cb->objname, "vmlinux")) {
-			pr_err("'%s': %s callback %ps of module %s: callbacks of modules are not supported yet by the in-module core\n",
-			       THIS_MODULE->name, klpb_cb_type_name(cb->type), cb->fn, cb->objname);
-			return -EOPNOTSUPP;
-		}
 		if (!cb->fn || cb->type < KLPB_CB_PRE_PATCH || cb->type > KLPB_CB_POST_UNPATCH) {
 			pr_err("'%s': bad callback entry (type %lu, function %ps)\n",
 			       THIS_MODULE->name, cb->type, cb->fn);
@@ -401,39 +417,79 @@ static int klpb_check_callbacks(void)
 }
 
 /*
- * As the kernel's core: the pre-patch callbacks in entry order, the first
- * error stops them and fails the patch.
+ * As the kernel's klp_pre_patch_callback: obj's pre-patch callbacks in
+ * entry order, the first error stops them and fails the patch (or the
+ * loading module); post-unpatch runs later only if they succeeded.
  */
-static int klpb_pre_patch(void)
+static int klpb_pre_patch_obj(struct klpb_fobj *obj)
 {
 	const struct klpb_callback *cb;
-	int ret;
+	int ret = 0;
 
 	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++) {
-		if (cb->type != KLPB_CB_PRE_PATCH)
+		if (cb->type != KLPB_CB_PRE_PATCH || !klpb_cb_of(cb, obj))
 			continue;
-		ret = ((int (*)(struct klp_object *))cb->fn)(&klpb_vmlinux_obj);
+		ret = ((int (*)(struct klp_object *))cb->fn)(klpb_cb_obj(obj));
 		if (ret) {
-			pr_err("'%s': pre-patch callback %ps of vmlinux failed: %d\n",
-			       THIS_MODULE->name, cb->fn, ret);
-			pr_warn("pre-patch callback failed for object 'vmlinux'\n");
-			return ret;
+			pr_err("'%s': pre-patch callback %ps of %s failed: %d\n",
+			       THIS_MODULE->name, cb->fn, obj->name, ret);
+			pr_warn("pre-patch callback failed for object '%s'\n", obj->name);
+			break;
 		}
 	}
-	return 0;
+	obj->post_unpatch_enabled = !ret;
+	return ret;
 }
 
-/* the void callbacks of one type: forwards, or backwards for unpatching */
-static void klpb_run_void(unsigned long type, bool reverse)
+/*
+ * obj's void callbacks of one type: forwards, or backwards for
+ * unpatching; post-unpatch only after a successful pre-patch, once.
+ */
+static void klpb_run_obj(struct klpb_fobj *obj, unsigned long type, bool reverse)
 {
 	long i, n = klpb_cbs_end - klpb_cbs;
 	const struct klpb_callback *cb;
 
+	if (type == KLPB_CB_POST_UNPATCH) {
+		if (!obj->post_unpatch_enabled)
+			return;
+		obj->post_unpatch_enabled = false;
+	}
 	for (i = 0; i < n; i++) {
 		cb = reverse ? &klpb_cbs[n - 1 - i] : &klpb_cbs[i];
-		if (cb->type == type)
-			((void (*)(struct klp_object *))cb->fn)(&klpb_vmlinux_obj);
+		if (cb->type == type && klpb_cb_of(cb, obj))
+			((void (*)(struct klp_object *))cb->fn)(klpb_cb_obj(obj));
 	}
+}
+
+/*
+ * The pre-patch callbacks of every loaded object, in object order, as
+ * __klp_enable_patch runs them; on an error the objects done so far get
+ * their post-unpatch callbacks from the caller (klpb_run_void).
+ */
+static int klpb_pre_patch(void)
+{
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < klpb_nr_objs; i++) {
+		if (!klpb_obj_loaded(&klpb_objs[i]))
+			continue;
+		ret = klpb_pre_patch_obj(&klpb_objs[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* the callbacks of one type of every loaded object */
+static void klpb_run_void(unsigned long type, bool reverse)
+{
+	unsigned long i;
+
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (klpb_obj_loaded(&klpb_objs[i]))
+			klpb_run_obj(&klpb_objs[i], type, reverse);
 }
 
 /* ---------------------------------------------------------------- shadow variables */
@@ -691,6 +747,8 @@ static int klpb_build_ranges(bool enable, bool replacing)
 	if (enable && replacing)
 		list_for_each_entry(p, &klpb_root->patches, node)
 			n += p->nr_funcs;
+	else if (enable)
+		n *= 2;
 	kfree(klpb_ranges);
 	klpb_nr_ranges = 0;
 	klpb_ranges = kcalloc(n ? n : 1, sizeof(*klpb_ranges), GFP_KERNEL);
@@ -703,6 +761,9 @@ static int klpb_build_ranges(bool enable, bool replacing)
 			klpb_add_range(f->old_addr, f->old_size, f->rec->old_name);
 		else
 			klpb_add_range(f->new_addr, f->new_size, f->rec->old_name);
+		/* stacking: the new function of the patch below is abandoned too */
+		if (enable && f->below)
+			klpb_add_range(f->below->new_addr, f->below->new_size, f->rec->old_name);
 	}
 	if (enable && replacing)
 		list_for_each_entry(p, &klpb_root->patches, node)
@@ -785,7 +846,7 @@ static int klpb_switch(void *data)
 	struct task_struct *g, *t;
 	const struct klpb_range *f;
 	struct klpb_patch *p;
-	unsigned long where;
+	unsigned long where, i;
 	bool unreliable;
 	int ret = 0;
 
@@ -811,6 +872,14 @@ static int klpb_switch(void *data)
 	if (req->enable && req->replacing)
 		list_for_each_entry(p, &klpb_root->patches, node)
 			WRITE_ONCE(*p->active, false);
+	/*
+	 * --no-replace stacking: enabling covers the patch below (its handler
+	 * stops redirecting, this one's starts); disabling the top one hands
+	 * the function back to the newest one below.
+	 */
+	for (i = 0; i < klpb_nr_funcs; i++)
+		if (klpb_funcs[i].below)
+			WRITE_ONCE(klpb_funcs[i].below->covered, req->enable);
 	return 0;
 }
 
@@ -856,6 +925,17 @@ static int klpb_try_switch(bool enable, bool replacing)
  */
 static void klpb_modules_disarm(void);
 
+/* obj->patched of every loaded object, as klp_(un)patch_object set it */
+static void klpb_set_patched(bool patched)
+{
+	unsigned long i;
+
+	klpb_vmlinux_obj.patched = patched;
+	for (i = 0; i < klpb_nr_objs; i++)
+		if (klpb_is_module_obj(&klpb_objs[i]) && klpb_objs[i].mod)
+			klpb_objs[i].lp.patched = patched;
+}
+
 static void klpb_replaced(void)
 {
 	unsigned long i = klpb_nr_funcs;
@@ -887,18 +967,15 @@ static int klpb_patch(void)
 	unsigned long i;
 	int ret;
 
-	for (i = 0; !KLPB_REPLACE && i < klpb_nr_funcs; i++) {
-		p = klpb_holder_of(&klpb_funcs[i]);
-		if (p) {
-			pr_err("'%s': %s is patched by '%s' already: two patches of one function (--no-replace) are not supported yet by the in-module core; without --no-replace this patch replaces '%s'\n",
-			       THIS_MODULE->name, klpb_funcs[i].rec->old_name, p->mod->name,
-			       p->mod->name);
-			return -EBUSY;
-		}
-	}
+	/* --no-replace: on top of the patch that redirects the function now */
+	for (i = 0; !KLPB_REPLACE && i < klpb_nr_funcs; i++)
+		klpb_funcs[i].below = klpb_top_holder(klpb_funcs[i].old_addr);
 	ret = klpb_pre_patch();
-	if (ret)
+	if (ret) {
+		/* the objects whose pre-patch callbacks ran, as the kernel cancels */
+		klpb_run_void(KLPB_CB_POST_UNPATCH, true);
 		return ret;
+	}
 	pr_info("'%s': starting patching transition\n", THIS_MODULE->name);
 	for (i = 0; i < klpb_nr_funcs; i++) {
 		/* a module that is not there: its COMING redirects it */
@@ -920,7 +997,7 @@ static int klpb_patch(void)
 		for (i = 0; i < klpb_nr_funcs; i++)
 			klpb_settle(&klpb_funcs[i]);
 	}
-	klpb_vmlinux_obj.patched = true;
+	klpb_set_patched(true);
 	klpb_run_void(KLPB_CB_POST_PATCH, false);
 	pr_info("'%s': patching complete\n", THIS_MODULE->name);
 	return 0;
@@ -940,20 +1017,32 @@ undo:
  */
 static int klpb_unpatch(void)
 {
-	unsigned long i = klpb_nr_funcs;
+	unsigned long i;
 	int ret;
 
 	klpb_run_void(KLPB_CB_PRE_UNPATCH, true);
 	pr_info("'%s': starting unpatching transition\n", THIS_MODULE->name);
+	/*
+	 * Stacking, as the kernel's func_stack: a function this patch
+	 * redirects (not covered by a newer one) goes back to the newest
+	 * earlier patch that holds it, else to the original; a covered one
+	 * stays with the newer patch.  Any patch may be disabled: the kernel
+	 * has no stack order rule either (6.1 and 6.12 __klp_disable_patch).
+	 */
+	for (i = 0; i < klpb_nr_funcs; i++)
+		klpb_funcs[i].below = klpb_funcs[i].covered ? NULL :
+				      klpb_top_holder(klpb_funcs[i].old_addr);
 	ret = klpb_try_switch(false, false);
 	if (ret) {
 		pr_err("'%s': unpatching failed: the patch stays enabled\n", THIS_MODULE->name);
 		klpb_run_void(KLPB_CB_POST_PATCH, false);
 		return ret;
 	}
-	while (i--)
+	for (i = klpb_nr_funcs; i--; ) {
 		klpb_unregister(&klpb_funcs[i]);
-	klpb_vmlinux_obj.patched = false;
+		klpb_funcs[i].below = NULL;
+	}
+	klpb_set_patched(false);
 	klpb_run_void(KLPB_CB_POST_UNPATCH, true);
 	pr_info("'%s': unpatching complete\n", THIS_MODULE->name);
 	return 0;
@@ -994,6 +1083,7 @@ static bool klpb_is_module_obj(const struct klpb_fobj *obj);
 static int klpb_setup_funcs(void)
 {
 	const struct klpb_func *begin = __klpb_funcs_begin, *end = __klpb_funcs_end, *f;
+	const struct klpb_callback *cb;
 	unsigned long i = 0;
 	int ret;
 
@@ -1006,8 +1096,9 @@ static int klpb_setup_funcs(void)
 	/* a patch of callbacks only has no functions */
 	klpb_nr_funcs = end - begin;
 	klpb_funcs = kcalloc(klpb_nr_funcs ? klpb_nr_funcs : 1, sizeof(*klpb_funcs), GFP_KERNEL);
-	/* at most one object per function, and vmlinux for the callbacks */
-	klpb_objs = kcalloc(klpb_nr_funcs + 1, sizeof(*klpb_objs), GFP_KERNEL);
+	/* at most one object per function and one per callback */
+	klpb_objs = kcalloc(klpb_nr_funcs + (klpb_cbs_end - klpb_cbs) + 1, sizeof(*klpb_objs),
+			    GFP_KERNEL);
 	if (!klpb_funcs || !klpb_objs)
 		return -ENOMEM;
 	for (f = begin; f < end; f++, i++) {
@@ -1038,9 +1129,9 @@ static int klpb_setup_funcs(void)
 			return ret;
 		pr_debug("%s at %pS -> %pS\n", f->old_name, (void *)f->old_addr, f->new_func);
 	}
-	/* callbacks are vmlinux's (klpb_check_callbacks): its directory too */
-	if (klpb_cbs != klpb_cbs_end)
-		klpb_get_obj("vmlinux");
+	/* an object of callbacks only has its directory too (the kernel's) */
+	for (cb = klpb_cbs; cb < klpb_cbs_end; cb++)
+		klpb_get_obj(cb->objname ? cb->objname : "vmlinux");
 	return 0;
 }
 
@@ -1084,6 +1175,7 @@ static struct klpb_fobj *klpb_get_obj(const char *name)
 			break;
 	if (i == klpb_nr_objs) {
 		klpb_objs[i].name = name;
+		klpb_objs[i].lp.name = name;
 		klpb_objs[i].live = !klpb_is_module_obj(&klpb_objs[i]);
 		klpb_nr_objs++;
 	}
@@ -1207,6 +1299,7 @@ static int klpb_resolve_obj(struct klpb_fobj *obj, struct module *mod)
 		f->old_addr = addr;
 	}
 	obj->mod = mod;
+	obj->lp.mod = mod;
 	return 0;
 err:
 	klpb_clear_slots(obj);
@@ -1216,27 +1309,41 @@ err:
 	return ret;
 }
 
+/* no more redirection into the module (its slots stay) */
+static void klpb_unredirect_obj(struct klpb_fobj *obj)
+{
+	unsigned long i;
+
+	WRITE_ONCE(obj->live, false);
+	obj->lp.patched = false;
+	for (i = 0; i < klpb_nr_funcs; i++)
+		if (klpb_funcs[i].obj == obj)
+			klpb_unregister(&klpb_funcs[i]);
+}
+
 /* the module goes: no more redirection into it, no stale addresses */
 static void klpb_release_obj(struct klpb_fobj *obj)
 {
 	unsigned long i;
 
-	WRITE_ONCE(obj->live, false);
+	klpb_unredirect_obj(obj);
 	for (i = 0; i < klpb_nr_funcs; i++) {
-		struct klpb_ffunc *f = &klpb_funcs[i];
-
-		if (f->obj != obj)
+		if (klpb_funcs[i].obj != obj)
 			continue;
-		klpb_unregister(f);
-		f->old_addr = f->old_size = 0;
+		klpb_funcs[i].old_addr = klpb_funcs[i].old_size = 0;
+		/* a newer patch covers it again when the module comes back */
+		klpb_funcs[i].covered = false;
 	}
 	klpb_clear_slots(obj);
 	obj->mod = NULL;
+	obj->lp.mod = NULL;
+	obj->lp.patched = false;
 }
 
 /* obj's functions redirected (they switch together: live is set last) */
 static int klpb_redirect_obj(struct klpb_fobj *obj)
 {
+	struct klpb_ffunc *top;
 	unsigned long i;
 	int ret;
 
@@ -1244,15 +1351,25 @@ static int klpb_redirect_obj(struct klpb_fobj *obj)
 		if (klpb_funcs[i].obj != obj)
 			continue;
 		/*
-		 * The IPMODIFY ops: an earlier patch replaced by this one was
-		 * disarmed, one of --no-replace naming the function was refused
-		 * at load; any other holder makes this fail (-EBUSY, named).
+		 * An earlier patch replaced by this one was disarmed; an
+		 * earlier one of --no-replace whose notifier ran first holds
+		 * the IPMODIFY ops: this one goes on top of it through the
+		 * bridge and covers it (no task is in the module: its init
+		 * has not run).  Any other IPMODIFY holder makes this fail
+		 * (-EBUSY, named).
 		 */
-		ret = klpb_register(&klpb_funcs[i], false);
+		ret = klpb_register(&klpb_funcs[i], klpb_top_holder(klpb_funcs[i].old_addr) != NULL);
 		if (ret) {
 			klpb_release_obj(obj);
 			return ret;
 		}
+	}
+	for (i = 0; i < klpb_nr_funcs; i++) {
+		if (klpb_funcs[i].obj != obj)
+			continue;
+		top = klpb_top_holder(klpb_funcs[i].old_addr);
+		if (top)
+			WRITE_ONCE(top->covered, true);
 	}
 	WRITE_ONCE(obj->live, true);
 	return 0;
@@ -1288,8 +1405,17 @@ static int klpb_module_notify(struct notifier_block *nb, unsigned long action, v
 		if (action == MODULE_STATE_GOING) {
 			if (obj->mod != mod)
 				continue;
+			/*
+			 * klp_cleanup_module_patches_limited's order; the
+			 * slots stay filled for post-unpatch (the module's
+			 * code is still there), as the kernel clears the
+			 * relocations after it
+			 */
+			klpb_run_obj(obj, KLPB_CB_PRE_UNPATCH, true);
 			pr_notice("reverting patch '%s' on unloading module '%s'\n",
 				  THIS_MODULE->name, mod->name);
+			klpb_unredirect_obj(obj);
+			klpb_run_obj(obj, KLPB_CB_POST_UNPATCH, true);
 			klpb_release_obj(obj);
 			continue;
 		}
@@ -1298,9 +1424,19 @@ static int klpb_module_notify(struct notifier_block *nb, unsigned long action, v
 			continue;
 		pr_notice("applying patch '%s' to loading module '%s'\n",
 			  THIS_MODULE->name, mod->name);
+		/* klp_module_coming's order: pre-patch, patch, post-patch */
 		ret = klpb_resolve_obj(obj, mod);
+		if (!ret) {
+			ret = klpb_pre_patch_obj(obj);
+			if (ret)
+				klpb_release_obj(obj);
+		}
 		if (!ret)
 			ret = klpb_redirect_obj(obj);
+		if (!ret) {
+			obj->lp.patched = true;
+			klpb_run_obj(obj, KLPB_CB_POST_PATCH, false);
+		}
 		if (ret) {
 			pr_warn("patch '%s' failed for module '%s', refusing to load module '%s'\n",
 				THIS_MODULE->name, mod->name, mod->name);

@@ -387,9 +387,8 @@ GUEST
 }
 
 # a64_modreplace: atomic replace with functions of modules.  With configs.ko
-# loaded: A (42: ikconfig_read_current of configs) patches it; C (34:
-# callbacks of configs) fails to load, named (callbacks of modules are not
-# done); B (01: cmdline only) replaces A, so configs goes back to the
+# loaded: A (42: ikconfig_read_current of configs) patches it; B (01:
+# cmdline only) replaces A, so configs goes back to the
 # original and A's module notifier stops acting (configs removed and loaded
 # again stays original, no "applying patch 'a64_mra'"); A is removed; D (42
 # again) replaces B and patches configs (loaded); E (42 again) replaces D,
@@ -398,10 +397,9 @@ GUEST
 # configs back to the original; clean dmesg
 a64_modreplace() {
 	local p n size
-	for n in a64_mra a64_mrb a64_mrc a64_mrd a64_mre; do
+	for n in a64_mra a64_mrb a64_mrd a64_mre; do
 		case $n in
 		a64_mrb) p=01-cmdline-one-function ;;
-		a64_mrc) p=34-configs-module-callbacks ;;
 		*) p=42-configs-module-reload ;;
 		esac
 		klpb "$n" "$PATCHDIR/$p.patch"
@@ -415,7 +413,6 @@ gone() { i=0; while [ -d /sys/kernel/livepatch/\$1 ] && [ \$i -lt 50 ]; do sleep
 insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
 klp_insmod /klpb/a64_mra.ko; rc=\$?; mark a-rc; echo \$rc
 mark a; check
-insmod /klpb/a64_mrc.ko 2>/dev/null; rc=\$?; mark c-rc; echo \$rc
 klp_insmod /klpb/a64_mrb.ko; rc=\$?; mark b-rc; echo \$rc
 gone a64_mra
 mark b; check
@@ -442,14 +439,12 @@ rmmod a64_mre; rc=\$?; mark e-rmmod-rc; echo \$rc
 mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$KLPB_TEST_BUILD/kernel/configs.ko" \
-		"$BATS_TEST_TMPDIR"/out/a64_mr{a,b,c,d,e}.ko
+		"$BATS_TEST_TMPDIR"/out/a64_mr{a,b,d,e}.ko
 	qemu_guest_out "$QEMU_LOG"
 	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
 	expect_eq configs-rc "$(guest_after configs-rc)" 0
 	expect_eq "insmod A" "$(guest_after a-rc)" 0
 	expect_eq "A: configs patched" "$(guest_after a)" "0 klpb_configs_reload $size ops=1"
-	[[ $(guest_after c-rc) != 0 ]]
-	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: 'a64_mrc': [a-z-]+ callback klpb_mod_[a-z_]+ \\[a64_mrc\\] of module configs: callbacks of modules are not supported yet by the in-module core"
 	expect_eq "insmod B" "$(guest_after b-rc)" 0
 	expect_eq "B: cmdline B's, configs back to the original" "$(guest_after b)" "1 original $size"
 	expect_eq "A's directory gone" "$(guest_after b-dirs)" "a64_mrb "
@@ -483,16 +478,13 @@ GUEST
 # callbacks): B takes cmdline_proc_show over from A, version_proc_show (only
 # A's) goes back to the original, A is disabled (its directory goes, as
 # with the kernel's core) and can be removed while B stays; only B's
-# callbacks run; a --no-replace C of a function B holds is refused, named;
-# then B is disabled and removed; clean dmesg
+# callbacks run; then B is disabled and removed; clean dmesg (a
+# --no-replace patch of a function B holds goes on top of it: a64_stack)
 a64_replace() {
 	klpb a64_ra "$PATCHDIR/01-cmdline-one-function.patch" "$PATCHDIR/03-version-new-function.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	klpb a64_rb "$PATCHDIR/30-cmdline-callbacks.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	klpb a64_rc --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
@@ -512,7 +504,6 @@ mark b; check
 mark dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
 mark b-enabled; cat /sys/kernel/livepatch/a64_rb/enabled
 mark b-patched; cat /sys/kernel/livepatch/a64_rb/vmlinux/patched
-insmod /klpb/a64_rc.ko 2>/dev/null; rc=\$?; mark c-rc; echo \$rc
 rmmod a64_ra; rc=\$?; mark a-rmmod-rc; echo \$rc
 mark b-alone; check
 kmark disable-b
@@ -522,8 +513,7 @@ mark disabled; check
 rmmod a64_rb; rc=\$?; mark b-rmmod-rc; echo \$rc
 mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
 GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_ra.ko" "$BATS_TEST_TMPDIR/out/a64_rb.ko" \
-		"$BATS_TEST_TMPDIR/out/a64_rc.ko"
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_ra.ko" "$BATS_TEST_TMPDIR/out/a64_rb.ko"
 	qemu_guest_out "$QEMU_LOG"
 	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
 	expect_eq before "$(guest_after before)" "0 0 0"
@@ -535,8 +525,6 @@ GUEST
 	expect_eq "A's directory gone" "$(guest_after dirs)" "a64_rb "
 	expect_eq "B enabled" "$(guest_after b-enabled)" 1
 	expect_eq "B patched" "$(guest_after b-patched)" 1
-	[[ $(guest_after c-rc) != 0 ]]
-	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_rc': cmdline_proc_show is patched by 'a64_rb' already: two patches of one function (--no-replace) are not supported yet"
 	expect_eq "rmmod A" "$(guest_after a-rmmod-rc)" 0
 	expect_eq "B alone" "$(guest_after b-alone)" "0 1 0"
 	expect_eq "disable B" "$(guest_after b-disable-rc)" 0
@@ -551,18 +539,14 @@ GUEST
 }
 
 # a64_two: two patch modules of the in-module core (--no-replace) patch
-# different functions side by side and share /sys/kernel/livepatch; a third
-# one (--no-replace) of a function already patched fails to load, named
-# (stacking one function is not implemented), and leaves nothing behind; the one that created the directory goes first, the other
-# keeps working; the directory goes with the last one
+# different functions side by side and share /sys/kernel/livepatch; the one
+# that created the directory goes first, the other keeps working; the
+# directory goes with the last one (one function stacked: a64_stack)
 a64_two() {
 	klpb a64_a --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	klpb a64_b --no-replace "$PATCHDIR/03-version-new-function.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	klpb a64_c --no-replace "$PATCHDIR/01-cmdline-one-function.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
@@ -571,10 +555,6 @@ insmod /klpb/a64_a.ko; rc=$?; mark a-rc; echo $rc
 insmod /klpb/a64_b.ko; rc=$?; mark b-rc; echo $rc
 mark dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
 mark both; both
-insmod /klpb/a64_c.ko 2>/dev/null; rc=$?; mark c-rc; echo $rc
-mark dirs-c; ls /sys/kernel/livepatch | tr '\n' ' '; echo
-mark lsmod-c; grep -c '^a64_c ' /proc/modules
-mark both-c; both
 klp_disable a64_a; rc=$?; mark a-disable-rc; echo $rc
 rmmod a64_a; rc=$?; mark a-rmmod-rc; echo $rc
 mark dirs-b; ls /sys/kernel/livepatch | tr '\n' ' '; echo
@@ -584,18 +564,12 @@ rmmod a64_b; rc=$?; mark b-rmmod-rc; echo $rc
 mark none; both
 mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
 GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_a.ko" "$BATS_TEST_TMPDIR/out/a64_b.ko" \
-		"$BATS_TEST_TMPDIR/out/a64_c.ko"
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_a.ko" "$BATS_TEST_TMPDIR/out/a64_b.ko"
 	qemu_guest_out "$QEMU_LOG"
 	[[ $(guest_after a-rc) == 0 ]]
 	[[ $(guest_after b-rc) == 0 ]]
 	[[ $(guest_after dirs) == "a64_a a64_b " ]]
 	[[ $(guest_after both) == "1 1" ]]
-	[[ $(guest_after c-rc) != 0 ]]
-	[[ $(guest_after dirs-c) == "a64_a a64_b " ]]
-	[[ $(guest_after lsmod-c) == 0 ]]
-	[[ $(guest_after both-c) == "1 1" ]]
-	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_c': cmdline_proc_show is patched by 'a64_a' already: two patches of one function (--no-replace) are not supported yet by the in-module core"
 	[[ $(guest_after a-disable-rc) == 0 ]]
 	[[ $(guest_after a-rmmod-rc) == 0 ]]
 	[[ $(guest_after dirs-b) == "a64_b " ]]
@@ -604,5 +578,311 @@ GUEST
 	[[ $(guest_after b-rmmod-rc) == 0 ]]
 	[[ $(guest_after none) == "0 0" ]]
 	[[ $(guest_after root) == none ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_modcall NAME: a CALL from the patch to a function of a module, through
+# a veneer, and callbacks of a module object (patches/44: callbacks of
+# configs call ikconfig_read_current, which the patch does not change).  In
+# the module: the calls are CALL26 to the veneer section, whose three
+# instructions (adrp x16 / ldr x16 / br x16) load a slot the core fills
+# while configs is loaded; no function of configs is patched.  In the guest
+# each callback prints what the call returned (0 at the end of the config
+# data, -EFAULT one byte before it: configs' own function ran, it knows the
+# size): the patch loaded before configs (nothing runs), configs loaded
+# (pre/post patch), removed (pre/post unpatch, the slot still filled for
+# post-unpatch), loaded again elsewhere (a filler module takes its old
+# place: the slot follows), the patch disabled (pre/post unpatch); then
+# loaded after configs (pre/post patch at enable), configs removed, the
+# patch disabled without configs (no callback); clean dmesg.
+a64_modcall() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel ven p
+	klpb "$name" "$PATCHDIR/44-configs-module-call.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	# every call of ikconfig_read_current goes to the veneer section
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /klpb_call/ && $1 ~ /^[0-9a-f]+$/ { print s, $3, $5 }')
+	echo "$rel"
+	[[ $(grep -c ' R_AARCH64_CALL26 \.text\.klpb_veneers$' <<<"$rel") -ge 1 ]]
+	refute_grep 'R_AARCH64_(CALL|JUMP)26 ikconfig_read_current' "$(readelf -rW "$ko")"
+	# one veneer (one slot): adrp x16, slot page; ldr x16, [x16, slot]; br x16
+	ven=$(aarch64-linux-gnu-objdump -dr -j .text.klpb_veneers "$ko" | grep -E '^\s+[0-9a-f]+:' -A1)
+	echo "$ven"
+	[[ $(grep -cE '\sadrp\s+x16,' <<<"$ven") == 1 ]]
+	[[ $(grep -cE '\sldr\s+x16, \[x16' <<<"$ven") == 1 ]]
+	[[ $(grep -cE '\sbr\s+x16' <<<"$ven") == 1 ]]
+	[[ $(grep -c 'R_AARCH64_ADR_PREL_PG_HI21\s\.data\.klpb_slot_words' <<<"$ven") == 1 ]]
+	[[ $(grep -c 'R_AARCH64_LDST64_ABS_LO12_NC\s\.data\.klpb_slot_words' <<<"$ven") == 1 ]]
+	mkdir -p "$d"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
+	test_module "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KMARK
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+kmark insmod
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark objs; ls /sys/kernel/livepatch/$name | tr '\n' ' '; echo
+mark funcs; ls /sys/kernel/livepatch/$name/configs | tr '\n' ' '; echo
+mark early-patched; cat /sys/kernel/livepatch/$name/configs/patched
+kmark configs
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; cat /sys/kernel/livepatch/$name/configs/patched
+mark original; head -c 2 /proc/config.gz | od -An -tx1 | tr -d ' '
+kmark rmmod-configs
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+insmod /klpb/filler/klpb_filler.ko
+kmark reload
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+kmark disable
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+kmark after
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+kmark rmmod-configs2
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+kmark disable2
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+kmark end
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "object directories" "$(guest_after objs)" "configs enabled replace transition "
+	expect_eq "no function of configs" "$(guest_after funcs)" "patched "
+	expect_eq early-patched "$(guest_after early-patched)" 0
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq late-patched "$(guest_after late-patched)" 1
+	expect_eq "configs' function unchanged (gzip magic)" "$(guest_after original)" 1f8b
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq after-rc "$(guest_after after-rc)" 0
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq disable2-rc "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	p="size $size, read at the end 0, one byte before -14"
+	expect_eq "callbacks of configs and their calls, in order" "$(dmesg_seq 'klpb_modcall: ')" \
+		"klpb_mark: insmod|klpb_mark: configs|klpb_modcall: pre_patch: $p|klpb_modcall: post_patch: $p|klpb_mark: rmmod-configs|klpb_modcall: pre_unpatch: $p|klpb_modcall: post_unpatch: $p|klpb_mark: reload|klpb_modcall: pre_patch: $p|klpb_modcall: post_patch: $p|klpb_mark: disable|klpb_modcall: pre_unpatch: $p|klpb_modcall: post_unpatch: $p|klpb_mark: after|klpb_modcall: pre_patch: $p|klpb_modcall: post_patch: $p|klpb_mark: rmmod-configs2|klpb_modcall: pre_unpatch: $p|klpb_modcall: post_unpatch: $p|klpb_mark: disable2|klpb_mark: end|"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_unresolvable NAME: a symbol of a module that the loaded module lacks.
+# The patch (01 + 42: cmdline_proc_show of vmlinux and ikconfig_read_current
+# of configs, which reads configs' config_gz_proc_ops through a slot) meets
+# a module called configs that has an ikconfig_read_current but no
+# config_gz_proc_ops (built here): loaded before the patch, the patch's load
+# fails naming the object and the symbol, nothing is patched (cmdline
+# unchanged), no directory, the module is gone; the patch loaded first,
+# that configs' load is refused instead (named, the kernel's log line), the
+# patch stays and the real configs.ko is patched when it comes; clean dmesg.
+a64_unresolvable() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/fake size
+	klpb "$name" "$PATCHDIR/01-cmdline-one-function.patch" "$PATCHDIR/42-configs-module-reload.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	mkdir -p "$d"
+	cat >"$d/configs.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/fs.h>
+/* klpb: a module called configs with ikconfig_read_current, without config_gz_proc_ops */
+static noinline __used ssize_t ikconfig_read_current(struct file *file, char __user *buf,
+						     size_t len, loff_t *offset)
+{
+	return 0;
+}
+static int __init fake_init(void) { return 0; }
+module_init(fake_init);
+static void __exit fake_exit(void) { }
+module_exit(fake_exit);
+MODULE_LICENSE("GPL");
+EOF
+	echo 'obj-m := configs.o' >"$d/Kbuild"
+	test_module "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { grep -c klpb_one_function /proc/cmdline; }
+insmod /klpb/fake/configs.ko; rc=\$?; mark fake-rc; echo \$rc
+insmod /klpb/$name.ko 2>/dev/null; rc=\$?; mark insmod-rc; echo \$rc
+mark cmdline; check
+mark lsmod; grep -c "^$name " /proc/modules
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+rmmod configs; rc=\$?; mark fake-rmmod-rc; echo \$rc
+insmod /klpb/$name.ko; rc=\$?; mark late-rc; echo \$rc
+mark late-cmdline; check
+insmod /klpb/fake/configs.ko 2>/dev/null; rc=\$?; mark late-fake-rc; echo \$rc
+mark late-fake-lsmod; grep -c "^configs " /proc/modules
+mark late-enabled; cat /sys/kernel/livepatch/$name/enabled
+mark late-fake-patched; cat /sys/kernel/livepatch/$name/configs/patched
+mark still; check
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+mark configs-patched; cat /sys/kernel/livepatch/$name/configs/patched
+mark configs; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo original
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name|configs" || true
+	expect_eq fake-rc "$(guest_after fake-rc)" 0
+	[[ $(guest_after insmod-rc) != 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: '$name': unresolvable symbol config_gz_proc_ops (position 0) in module configs (0 found)"
+	expect_eq "nothing patched" "$(guest_after cmdline)" 0
+	expect_eq "the patch module is gone" "$(guest_after lsmod)" 0
+	expect_eq "no /sys/kernel/livepatch left" "$(guest_after root)" none
+	expect_eq fake-rmmod-rc "$(guest_after fake-rmmod-rc)" 0
+	expect_eq late-rc "$(guest_after late-rc)" 0
+	expect_eq late-cmdline "$(guest_after late-cmdline)" 1
+	[[ $(guest_after late-fake-rc) != 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: patch '$name' failed for module 'configs', refusing to load module 'configs'"
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -cF "livepatch: '$name': unresolvable symbol config_gz_proc_ops (position 0) in module configs (0 found)") -ge 2 ]]
+	expect_eq "the other configs is gone" "$(guest_after late-fake-lsmod)" 0
+	expect_eq "the patch stays" "$(guest_after late-enabled)" 1
+	expect_eq late-fake-patched "$(guest_after late-fake-patched)" 0
+	expect_eq still "$(guest_after still)" 1
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq configs-patched "$(guest_after configs-patched)" 1
+	expect_eq configs "$(guest_after configs)" "klpb_configs_reload $size ops=1"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq removed "$(guest_after removed)" 0
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_stack: --no-replace stacking of one function by several patches, as
+# the kernel's func_stack does it.  A (01: cmdline_proc_show), B (01+11:
+# cmdline_proc_show again, and 03: version_proc_show), C (04:
+# cmdline_proc_show a third time), all --no-replace: each goes on top of the
+# one below; disabling the middle one (B) leaves C's function and takes B's
+# other function (version) back to the original; disabling the top one (C)
+# hands cmdline back to A; B again on top, then the covered A disabled (the
+# kernel has no stack order rule: any patch may be disabled) leaves B's;
+# C again; then R (30, atomic replace) replaces the whole stack.  Then the
+# stack check: L (21: do_nanosleep) with a `sleep` inside L's do_nanosleep,
+# N (21 again, --no-replace) on top of it is refused, naming the task and
+# L's function; once the task is gone N goes on top; both disabled and
+# removed; clean dmesg.
+a64_stack() {
+	local spec w args p
+	for spec in "a64_sa 01" "a64_sb 01 11 03" "a64_sc 04" "a64_sr 30" "a64_sl 21" "a64_sn 21"; do
+		read -ra w <<<"$spec"
+		args=()
+		[[ ${w[0]} == a64_sr ]] || args+=(--no-replace)
+		for p in "${w[@]:1}"; do args+=("$PATCHDIR/$p"-*.patch); done
+		klpb "${w[0]}" "${args[@]}"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	done
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { c=\$(grep -oE 'klpb_[a-z_]+' /proc/cmdline | head -n1); echo "\${c:-original} \$(grep -c klpb_new_function /proc/version)"; }
+gone() { i=0; while [ -d /sys/kernel/livepatch/\$1 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; }
+mark before; check
+klp_insmod /klpb/a64_sa.ko; rc=\$?; mark a-rc; echo \$rc
+mark a; check
+klp_insmod /klpb/a64_sb.ko; rc=\$?; mark b-rc; echo \$rc
+mark b; check
+klp_insmod /klpb/a64_sc.ko; rc=\$?; mark c-rc; echo \$rc
+mark c; check
+mark dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+klp_disable a64_sb; rc=\$?; mark b-off-rc; echo \$rc
+mark b-off; check
+rmmod a64_sb; rc=\$?; mark b-rmmod-rc; echo \$rc
+klp_disable a64_sc; rc=\$?; mark c-off-rc; echo \$rc
+mark c-off; check
+rmmod a64_sc; rc=\$?; mark c-rmmod-rc; echo \$rc
+klp_insmod /klpb/a64_sb.ko; rc=\$?; mark b2-rc; echo \$rc
+mark b2; check
+klp_disable a64_sa; rc=\$?; mark a-off-rc; echo \$rc
+mark a-off; check
+rmmod a64_sa; rc=\$?; mark a-rmmod-rc; echo \$rc
+klp_insmod /klpb/a64_sc.ko; rc=\$?; mark c2-rc; echo \$rc
+mark c2; check
+klp_insmod /klpb/a64_sr.ko; rc=\$?; mark r-rc; echo \$rc
+gone a64_sb; gone a64_sc
+mark r; check
+mark r-dirs; ls /sys/kernel/livepatch | tr '\n' ' '; echo
+rmmod a64_sb; rc=\$?; mark b3-rmmod-rc; echo \$rc
+rmmod a64_sc; rc=\$?; mark c3-rmmod-rc; echo \$rc
+klp_disable a64_sr; rc=\$?; mark r-off-rc; echo \$rc
+mark r-off; check
+rmmod a64_sr; rc=\$?; mark r-rmmod-rc; echo \$rc
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+sleeps() { grep -oE 'klpb_sleeps=[0-9]+' /proc/cmdline || echo unpatched; }
+klp_insmod /klpb/a64_sl.ko; rc=\$?; mark l-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+insmod /klpb/a64_sn.ko 2>/dev/null; rc=\$?; mark busy-n-rc; echo \$rc
+mark busy-n-lsmod; grep -c '^a64_sn ' /proc/modules
+mark busy-l; sleeps
+kill \$pid; wait \$pid
+klp_insmod /klpb/a64_sn.ko; rc=\$?; mark n-rc; echo \$rc
+sleep 0.1; sleep 0.1
+mark n; sleeps
+klp_disable a64_sn; rc=\$?; mark n-off-rc; echo \$rc
+mark n-off; sleeps
+klp_disable a64_sl; rc=\$?; mark l-off-rc; echo \$rc
+mark l-off; sleeps
+rmmod a64_sn; rc=\$?; mark n-rmmod-rc; echo \$rc
+rmmod a64_sl; rc=\$?; mark l-rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR"/out/a64_s{a,b,c,r,l,n}.ko
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
+	expect_eq before "$(guest_after before)" "original 0"
+	expect_eq "insmod A" "$(guest_after a-rc)" 0
+	expect_eq "A" "$(guest_after a)" "klpb_one_function 0"
+	expect_eq "insmod B on top of A" "$(guest_after b-rc)" 0
+	expect_eq "B" "$(guest_after b)" "klpb_second_patch 1"
+	expect_eq "insmod C on top of B" "$(guest_after c-rc)" 0
+	expect_eq "C" "$(guest_after c)" "klpb_new_data 1"
+	expect_eq dirs "$(guest_after dirs)" "a64_sa a64_sb a64_sc "
+	expect_eq "disable B (middle)" "$(guest_after b-off-rc)" 0
+	expect_eq "C keeps cmdline, version back to the original" "$(guest_after b-off)" "klpb_new_data 0"
+	expect_eq "rmmod B" "$(guest_after b-rmmod-rc)" 0
+	expect_eq "disable C (top)" "$(guest_after c-off-rc)" 0
+	expect_eq "cmdline handed back to A" "$(guest_after c-off)" "klpb_one_function 0"
+	expect_eq "rmmod C" "$(guest_after c-rmmod-rc)" 0
+	expect_eq "B again on top of A" "$(guest_after b2-rc)" 0
+	expect_eq "B2" "$(guest_after b2)" "klpb_second_patch 1"
+	expect_eq "disable A (covered)" "$(guest_after a-off-rc)" 0
+	expect_eq "B keeps its functions" "$(guest_after a-off)" "klpb_second_patch 1"
+	expect_eq "rmmod A" "$(guest_after a-rmmod-rc)" 0
+	expect_eq "C again on top of B" "$(guest_after c2-rc)" 0
+	expect_eq "C2" "$(guest_after c2)" "klpb_new_data 1"
+	expect_eq "R replaces the stack" "$(guest_after r-rc)" 0
+	expect_eq "R" "$(guest_after r)" "klpb_callbacks 0"
+	expect_eq "only R's directory" "$(guest_after r-dirs)" "a64_sr "
+	expect_eq "rmmod B (replaced)" "$(guest_after b3-rmmod-rc)" 0
+	expect_eq "rmmod C (replaced)" "$(guest_after c3-rmmod-rc)" 0
+	expect_eq "disable R" "$(guest_after r-off-rc)" 0
+	expect_eq "R off" "$(guest_after r-off)" "original 0"
+	expect_eq "rmmod R" "$(guest_after r-rmmod-rc)" 0
+	expect_eq root "$(guest_after root)" none
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_sb': replaced by 'a64_sr'"
+	qemu_dmesg "$QEMU_LOG" | grep -F "livepatch: 'a64_sc': replaced by 'a64_sr'"
+	# the stack check covers the function of the patch below
+	expect_eq "insmod L" "$(guest_after l-rc)" 0
+	[[ $(guest_after busy-n-rc) != 0 ]]
+	expect_eq "N not loaded" "$(guest_after busy-n-lsmod)" 0
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: 'a64_sn': patching refused: task [0-9]+ \(sleep\) is in do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+ \[a64_sl\]\)"
+	[[ $(guest_after busy-l) =~ ^klpb_sleeps=[1-9][0-9]*$ ]]
+	expect_eq "insmod N" "$(guest_after n-rc)" 0
+	# N's own counter: its do_nanosleep ran for the two sleeps since
+	expect_eq "N's do_nanosleep" "$(guest_after n)" "klpb_sleeps=2"
+	expect_eq "disable N" "$(guest_after n-off-rc)" 0
+	[[ $(guest_after n-off) =~ ^klpb_sleeps=[1-9][0-9]*$ ]]
+	expect_eq "disable L" "$(guest_after l-off-rc)" 0
+	expect_eq "L off" "$(guest_after l-off)" unpatched
+	expect_eq "rmmod N" "$(guest_after n-rmmod-rc)" 0
+	expect_eq "rmmod L" "$(guest_after l-rmmod-rc)" 0
 	qemu_dmesg_clean "$QEMU_LOG"
 }
