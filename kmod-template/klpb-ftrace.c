@@ -33,7 +33,10 @@
  *   the points the kernel's core runs them: pre-patch before anything is
  *   redirected (an error fails the load, nothing stays patched), post-patch
  *   after the switch, pre-unpatch before and post-unpatch after the switch
- *   back; a struct klp_object of klpb-livepatch.h is what they get.
+ *   back; those of a module object only while it is loaded, and at its
+ *   COMING (pre/post patch) and GOING (pre/post unpatch) like
+ *   klp_module_coming/going; a struct klp_object of klpb-livepatch.h is
+ *   what they get.
  *
  * - shadow variables: klp_shadow_*() with the kernel's semantics, in a
  *   hash that every patch module shares (it hangs off
@@ -58,10 +61,13 @@
  * - serialisation: the root's BUSY bit (klpb_lock) covers enable, disable,
  *   replace and the module notifier of every patch module of this core.
  *
- * Not done yet (refused, DESIGN.md): callbacks of modules, --no-replace
- * stacking of one function by two patches (refused at load when both name
- * it; a module function two patches name, neither loaded yet, makes the
- * module's load fail), the idle tasks' stacks.
+ * - --no-replace stacking: a patch of a function an earlier patch holds
+ *   goes on top of it (through a bridge ops; the earlier one is "covered":
+ *   its handler stops redirecting, in the same switch); any patch may be
+ *   disabled, as with the kernel's core: the top one hands the function
+ *   back to the newest one below, a covered one just leaves.
+ *
+ * Not done yet (DESIGN.md): the idle tasks' stacks.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 /*
@@ -686,6 +692,13 @@ static void klpb_shadow_release_all(void)
 /* deepest stack looked at; a deeper one counts as unreliable (busy) */
 #define KLPB_MAX_FRAMES		512
 
+/*
+ * idle_task(cpu) (kernel/sched/core.c, not exported): the idle tasks are
+ * not in the task list; klp-convert --in-module-core fills the word
+ * (KLPB_KADDR_PREFIX), klpb_check_kaddrs checks it.
+ */
+unsigned long klpb_kaddr_idle_task __section(".data.klpb_kaddr") = 0;
+
 /* what stopped the last try (written under stop_machine, printed after) */
 static struct {
 	pid_t pid;
@@ -840,34 +853,50 @@ struct klpb_switch_req {
 	bool enable, replacing;
 };
 
+/* task t (off-CPU) may not be in a range: -EBUSY, what and where noted */
+static int klpb_check_one(struct task_struct *t)
+{
+	const struct klpb_range *f;
+	unsigned long where;
+	bool unreliable;
+
+	if (!t || READ_ONCE(t->on_cpu) || !task_stack_page(t))
+		return 0;
+	f = klpb_check_task(t, &where, &unreliable);
+	if (!f && !unreliable)
+		return 0;
+	klpb_busy.pid = task_pid_nr(t);
+	memcpy(klpb_busy.comm, t->comm, sizeof(klpb_busy.comm));
+	klpb_busy.func = f ? f->name : NULL;
+	klpb_busy.addr = where;
+	klpb_busy.unreliable = unreliable;
+	return -EBUSY;
+}
+
 static int klpb_switch(void *data)
 {
+	struct task_struct *(*idle)(int cpu) = (void *)klpb_kaddr_idle_task;
 	const struct klpb_switch_req *req = data;
 	struct task_struct *g, *t;
-	const struct klpb_range *f;
 	struct klpb_patch *p;
-	unsigned long where, i;
-	bool unreliable;
-	int ret = 0;
+	unsigned long i;
+	int cpu, ret = 0;
 
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
-		if (READ_ONCE(t->on_cpu) || !task_stack_page(t))
-			continue;
-		f = klpb_check_task(t, &where, &unreliable);
-		if (f || unreliable) {
-			klpb_busy.pid = task_pid_nr(t);
-			memcpy(klpb_busy.comm, t->comm, sizeof(klpb_busy.comm));
-			klpb_busy.func = f ? f->name : NULL;
-			klpb_busy.addr = where;
-			klpb_busy.unreliable = unreliable;
-			ret = -EBUSY;
+		ret = klpb_check_one(t);
+		if (ret)
 			break;
-		}
 	}
 	rcu_read_unlock();
 	if (ret)
 		return ret;
+	/* the idle tasks (not in the task list): each waits in schedule_idle() */
+	for_each_online_cpu(cpu) {
+		ret = klpb_check_one(idle(cpu));
+		if (ret)
+			return ret;
+	}
 	WRITE_ONCE(klpb_active, req->enable);
 	if (req->enable && req->replacing)
 		list_for_each_entry(p, &klpb_root->patches, node)
@@ -953,11 +982,13 @@ static void klpb_replaced(void)
 /*
  * Enable, under BUSY: the pre-patch callbacks; the ops registered with the
  * switch off (ftrace reaches the sites one by one on arm64, without
- * stop_machine), a bridge where an earlier patch holds the function (only
- * when replacing it: --no-replace stacking of one function is refused);
- * then the switch turns every redirection on at once and, replacing, the
- * earlier patches off; then they are dismantled and the post-patch
- * callbacks run.  A failure takes everything back; post-unpatch callbacks
+ * stop_machine), a bridge where an earlier patch holds the function
+ * (replacing it, or stacking on top of it with --no-replace, where the
+ * bridge stays: the earlier patch keeps its IPMODIFY ops to take the
+ * function back when this one goes); then the switch turns every
+ * redirection on at once and, replacing, the earlier patches off, or,
+ * stacking, covers the patch below; then the replaced patches are
+ * dismantled and the post-patch callbacks run.  A failure takes everything back; post-unpatch callbacks
  * run if the pre-patch ones did, as the kernel's core does.
  */
 static int klpb_patch(void)
@@ -1202,9 +1233,16 @@ static bool klpb_have_modules(void)
 static int klpb_check_kaddrs(void)
 {
 	unsigned long size;
+	int ret;
 
-	if (!klpb_have_modules())
-		return 0;
+	if (!klpb_kaddr_idle_task) {
+		pr_err("'%s': idle_task has no address (module not converted with klp-convert --in-module-core?)\n",
+		       THIS_MODULE->name);
+		return -EINVAL;
+	}
+	ret = klpb_sym_size(klpb_kaddr_idle_task, "idle_task", &size);
+	if (ret || !klpb_have_modules())
+		return ret;
 	if (!klpb_kaddr_find_module || !klpb_kaddr_module_mutex) {
 		pr_err("'%s': find_module/module_mutex have no address (module not converted with klp-convert --in-module-core?)\n",
 		       THIS_MODULE->name);

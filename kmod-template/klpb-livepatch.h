@@ -17,8 +17,8 @@ struct module;
 
 /*
  * What a callback gets: the fields of the kernel's struct klp_object that
- * a callback reads (name, mod, patched), same names and meaning.  Only
- * vmlinux objects exist on the in-module core so far: name and mod are NULL.
+ * a callback reads (name, mod, patched), same names and meaning: name and
+ * mod NULL for vmlinux, the module's name and struct module for a module.
  */
 struct klp_object {
 	const char *name;

@@ -886,3 +886,44 @@ GUEST
 	expect_eq "rmmod L" "$(guest_after l-rmmod-rc)" 0
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# a64_idle: the stack check covers the idle tasks, which are not in the task
+# list: every idle task waits in schedule_idle(), so a patch of it
+# (patches/45) can never switch: its load fails naming an idle task
+# (swapper/N) and the function, nothing is left; a patch of another
+# function (01) loads, with two CPUs (both idle tasks walked), and goes;
+# clean dmesg.
+a64_idle() {
+	local p=$PATCHDIR/45-sched-idle.patch
+	[[ $KLPB_KVER == 6.1 ]] || p=$PATCHDIR/45-sched-idle-$KLPB_KVER.patch
+	klpb a64_idle "$p"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_one "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mark cpus; grep -c ^processor /proc/cpuinfo
+insmod /klpb/a64_idle.ko 2>/dev/null; rc=$?; mark idle-rc; echo $rc
+mark idle-lsmod; grep -c '^a64_idle ' /proc/modules
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+insmod /klpb/a64_one.ko; rc=$?; mark one-rc; echo $rc
+mark one; grep -c klpb_one_function /proc/cmdline
+klp_disable a64_one; rc=$?; mark disable-rc; echo $rc
+rmmod a64_one; rc=$?; mark rmmod-rc; echo $rc
+GUEST
+	KLPB_QEMU_OPTS="${KLPB_QEMU_OPTS:+$KLPB_QEMU_OPTS }-smp 2" \
+		qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_idle.ko" "$BATS_TEST_TMPDIR/out/a64_one.ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
+	expect_eq "two CPUs" "$(guest_after cpus)" 2
+	[[ $(guest_after idle-rc) != 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: 'a64_idle': patching refused: task 0 \(swapper/[01]\) is in schedule_idle \(schedule_idle\+0x[0-9a-f]+/0x[0-9a-f]+\), tried 5 times"
+	expect_eq "nothing left" "$(guest_after idle-lsmod)" 0
+	expect_eq root "$(guest_after root)" none
+	expect_eq one-rc "$(guest_after one-rc)" 0
+	expect_eq one "$(guest_after one)" 1
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	qemu_dmesg_clean "$QEMU_LOG"
+}
