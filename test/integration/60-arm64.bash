@@ -30,7 +30,10 @@ a64_config() {
 		! grep -q "^$c=y" "$cfg" || { echo "$c is set" >&2; return 1; }
 	done
 	if [[ $KLPB_VARIANT == kaslr ]]; then
-		for c in CONFIG_RANDOMIZE_BASE CONFIG_RANDOMIZE_MODULE_REGION_FULL CONFIG_ARM64_MODULE_PLTS; do
+		# module PLTs: an option on 6.1 (selected by RANDOMIZE_BASE), always built on 6.12
+		local need=(CONFIG_RANDOMIZE_BASE CONFIG_RANDOMIZE_MODULE_REGION_FULL)
+		[[ $KLPB_KVER != 6.1 ]] || need+=(CONFIG_ARM64_MODULE_PLTS)
+		for c in "${need[@]}"; do
 			grep -qx "$c=y" "$cfg" || { echo "$c not set" >&2; return 1; }
 		done
 	else

@@ -1,0 +1,30 @@
+#!/usr/bin/env bats
+# arm64 (issue 10), Linux 6.12 with KASLR and the full 2 GB module region
+# (test/configs/arm64-6.12-kaslr.config, KLPB_VARIANT=kaslr): the image
+# moves at boot, so the anchor-relative references (vmlinux symbols as
+# "exported symbol + link-time distance", applied by the module loader,
+# through module PLTs when far) of the prototype and of klp-build's
+# in-module core, and the slots and veneers of module symbols, are tested
+# where they can fail.  Not in `make check` (BATS_CHECK): a sixth kernel to
+# build; `make check-all` and `make check-arm64` run it.
+
+KLPB_ARCH=arm64
+KLPB_KVER=6.12
+KLPB_VARIANT=kaslr
+load ../lib/bats-common
+load 60-arm64.bash
+load 20-livepatch.bash
+load 30-helpers.bash
+
+setup_file() {
+	a64_need_tools
+	klpb_need_kernel
+}
+
+@test "arm64 6.12 KASLR: the test kernel has RANDOMIZE_BASE and the full module region, no livepatch" { a64_config; }
+@test "arm64 6.12 KASLR: boots to init with a clean dmesg" { noklp_boot aarch64; }
+@test "arm64 6.12 KASLR: prototype: the image moved; ftrace redirection and anchor-relative symbols still resolve" { a64_redirect; }
+@test "arm64 6.12 KASLR: in-module core: one changed function; vmlinux references relative to an exported anchor still resolve where the image moved" { klpb_need_tools; a64_lp_one a64_one; }
+@test "arm64 6.12 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
+@test "arm64 6.12 KASLR: in-module core: a function of a module (configs.ko) and its symbols through slots (modules anywhere in the 2 GB region); late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
+@test "arm64 6.12 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot; callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
