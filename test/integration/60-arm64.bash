@@ -608,7 +608,7 @@ a64_modcall() {
 	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /klpb_call/ && $1 ~ /^[0-9a-f]+$/ { print s, $3, $5 }')
 	echo "$rel"
 	[[ $(grep -c ' R_AARCH64_CALL26 \.text\.klpb_veneers$' <<<"$rel") -ge 1 ]]
-	refute_grep 'R_AARCH64_(CALL|JUMP)26 ikconfig_read_current' "$(readelf -rW "$ko")"
+	refute_grep '^ikconfig_read_current$' "$(readelf -rW "$ko" | awk '$3 ~ /^R_AARCH64_(CALL|JUMP)26$/ { print $5 }')"
 	# one veneer (one slot): adrp x16, slot page; ldr x16, [x16, slot]; br x16
 	ven=$(aarch64-linux-gnu-objdump -dr -j .text.klpb_veneers "$ko" | grep -E '^\s+[0-9a-f]+:' -A1)
 	echo "$ven"
