@@ -23,7 +23,7 @@
  *   the patch's directory, after which the module can be removed.
  *
  * - consistency: all functions switch at once, under stop_machine(), and
- *   only when no task has a function being replaced on its stack (the old
+ *   only when no task (idle tasks included) has a function being replaced on its stack (the old
  *   ones when enabling, the new ones when disabling): arm64 has no reliable
  *   stack trace, so the core walks each task's frame records itself (see
  *   klpb_check_task); tried KLPB_TRIES times, then the load (or the write of
@@ -66,8 +66,6 @@
  *   its handler stops redirecting, in the same switch); any patch may be
  *   disabled, as with the kernel's core: the top one hands the function
  *   back to the newest one below, a covered one just leaves.
- *
- * Not done yet (DESIGN.md): the idle tasks' stacks.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 /*
@@ -945,15 +943,6 @@ static int klpb_try_switch(bool enable, bool replacing)
 	return ret;
 }
 
-/*
- * Called by the patch that replaced this one, under BUSY, after the switch
- * turned this one off: its ops go (those of modules' functions too, and
- * its module notifier stops acting: the new patch's acts), it is disabled
- * and its directory goes away, as the kernel does with a replaced patch.  The caller drops the
- * module reference this patch held while enabled.
- */
-static void klpb_modules_disarm(void);
-
 /* obj->patched of every loaded object, as klp_(un)patch_object set it */
 static void klpb_set_patched(bool patched)
 {
@@ -964,6 +953,15 @@ static void klpb_set_patched(bool patched)
 		if (klpb_is_module_obj(&klpb_objs[i]) && klpb_objs[i].mod)
 			klpb_objs[i].lp.patched = patched;
 }
+
+/*
+ * Called by the patch that replaced this one, under BUSY, after the switch
+ * turned this one off: its ops go (those of modules' functions too, and
+ * its module notifier stops acting: the new patch's acts), it is disabled
+ * and its directory goes away, as the kernel does with a replaced patch.  The caller drops the
+ * module reference this patch held while enabled.
+ */
+static void klpb_modules_disarm(void);
 
 static void klpb_replaced(void)
 {
