@@ -930,3 +930,71 @@ GUEST
 	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# a64_modstack: --no-replace stacking of a function of a module (configs'
+# ikconfig_read_current: M1 = patches/42, M2 = patches/46, another text).
+# Both loaded before configs: when it comes, the notifiers run in load
+# order, M1's takes the IPMODIFY ops and M2's goes on top (M2's text), also
+# after configs is reloaded; M2 disabled with configs loaded hands the
+# function back to M1; M1 disabled: the original.  Then configs loaded
+# first: M1, M2 on top; M1 (covered) disabled leaves M2's; M2 disabled: the
+# original; clean dmesg.
+a64_modstack() {
+	local size
+	klpb a64_m1 --no-replace "$PATCHDIR/42-configs-module-reload.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	klpb a64_m2 --no-replace "$PATCHDIR/46-configs-module-second.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -aoE 'klpb_configs_[a-z]+ [0-9]+ ops=[01]' || echo "original"; }
+klp_insmod /klpb/a64_m1.ko; rc=$?; mark m1-rc; echo $rc
+klp_insmod /klpb/a64_m2.ko; rc=$?; mark m2-rc; echo $rc
+insmod /klpb/configs.ko; rc=$?; mark configs-rc; echo $rc
+mark both; check
+rmmod configs; insmod /klpb/configs.ko; rc=$?; mark reload-rc; echo $rc
+mark reloaded; check
+klp_disable a64_m2; rc=$?; mark m2-off-rc; echo $rc
+mark m2-off; check
+klp_disable a64_m1; rc=$?; mark m1-off-rc; echo $rc
+mark m1-off; check
+rmmod a64_m1; rmmod a64_m2
+klp_insmod /klpb/a64_m1.ko; rc=$?; mark m1b-rc; echo $rc
+mark m1b; check
+klp_insmod /klpb/a64_m2.ko; rc=$?; mark m2b-rc; echo $rc
+mark m2b; check
+klp_disable a64_m1; rc=$?; mark m1b-off-rc; echo $rc
+mark m1b-off; check
+klp_disable a64_m2; rc=$?; mark m2b-off-rc; echo $rc
+mark m2b-off; check
+rmmod a64_m1; rc=$?; mark m1-rmmod-rc; echo $rc
+rmmod a64_m2; rc=$?; mark m2-rmmod-rc; echo $rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/a64_m1.ko" "$BATS_TEST_TMPDIR/out/a64_m2.ko" \
+		"$KLPB_TEST_BUILD/kernel/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb" || true
+	expect_eq m1-rc "$(guest_after m1-rc)" 0
+	expect_eq m2-rc "$(guest_after m2-rc)" 0
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "configs comes: M2 on top" "$(guest_after both)" "klpb_configs_second $size ops=1"
+	expect_eq reload-rc "$(guest_after reload-rc)" 0
+	expect_eq "reloaded: M2 on top" "$(guest_after reloaded)" "klpb_configs_second $size ops=1"
+	expect_eq m2-off-rc "$(guest_after m2-off-rc)" 0
+	expect_eq "M2 off: back to M1" "$(guest_after m2-off)" "klpb_configs_reload $size ops=1"
+	expect_eq m1-off-rc "$(guest_after m1-off-rc)" 0
+	expect_eq "M1 off" "$(guest_after m1-off)" original
+	expect_eq m1b-rc "$(guest_after m1b-rc)" 0
+	expect_eq m1b "$(guest_after m1b)" "klpb_configs_reload $size ops=1"
+	expect_eq m2b-rc "$(guest_after m2b-rc)" 0
+	expect_eq "M2 on top of M1" "$(guest_after m2b)" "klpb_configs_second $size ops=1"
+	expect_eq m1b-off-rc "$(guest_after m1b-off-rc)" 0
+	expect_eq "M1 (covered) off: M2's" "$(guest_after m1b-off)" "klpb_configs_second $size ops=1"
+	expect_eq m2b-off-rc "$(guest_after m2b-off-rc)" 0
+	expect_eq "M2 off" "$(guest_after m2b-off)" original
+	expect_eq m1-rmmod-rc "$(guest_after m1-rmmod-rc)" 0
+	expect_eq m2-rmmod-rc "$(guest_after m2-rmmod-rc)" 0
+	qemu_dmesg_clean "$QEMU_LOG"
+}
