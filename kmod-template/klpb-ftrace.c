@@ -880,12 +880,14 @@ static int klpb_switch(void *data)
 	unsigned long i;
 	int cpu, ret = 0;
 
+	/* for_each_process_thread is two loops: leave both at the first hit */
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		ret = klpb_check_one(t);
 		if (ret)
-			break;
+			goto busy;
 	}
+busy:
 	rcu_read_unlock();
 	if (ret)
 		return ret;
