@@ -459,6 +459,54 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 	return 0;
 }
 
+/* type 0 (R_ARM_NONE): a hint for the linker, which the loader ignores */
+static void drop_none_relocs(struct section *sec)
+{
+	size_t i;
+
+	for (i = 0; sec && sec->rela && i < sec->rela->nr_relocs; i++)
+		if (sec->rela->relocs[i].type == 0)
+			sec->rela->relocs[i].deleted = true;
+}
+
+/*
+ * The unwind index of a copied function's own text section (arm:
+ * .ARM.exidx.text.f, whose PREL31 words point at the function and maybe at
+ * its .ARM.extab.text.f entry): copied too, named after the copy and
+ * linked to it, so the module loader registers it for the copy's text
+ * (module_finalize pairs them by name) and a backtrace through the new
+ * code unwinds.  An index shared with other functions cannot be split:
+ * refused.  Its R_ARM_NONE hints to the personality routine are dropped.
+ */
+static int copy_unwind_index(struct cdo *cdo, struct symbol *sym, struct section *c)
+{
+	const char *pfx = cdo->arch->unwind_index;
+	struct section *sec = sym->sec, *idx, *out;
+	char name[1024];
+
+	snprintf(name, sizeof(name), "%s%s", pfx, sec->name);
+	idx = find_section(sec->elf, name);
+	if (!idx || idx->clone)
+		return 0;
+	if (section_owner(sec) != sym) {
+		ERROR_SEC(idx, "unwind index of %s, which holds other functions than %s too: it cannot be split (compile with -ffunction-sections)",
+			  sec->name, sym->name);
+		return -1;
+	}
+	drop_none_relocs(idx);
+	if (cdo->arch->unwind_table) {
+		snprintf(name, sizeof(name), "%s%s", cdo->arch->unwind_table, sec->name);
+		drop_none_relocs(find_section(sec->elf, name));
+	}
+	snprintf(name, sizeof(name), "%s%s", pfx, c->name);
+	out = elf_add_section(cdo->out, name, idx->sh.sh_type, idx->sh.sh_flags & ~SHF_GROUP,
+			      idx->sh.sh_entsize, idx->sh.sh_addralign, idx->data, idx->size);
+	out->link = c;
+	elf_section_symbol(cdo->out, out);
+	idx->clone = out;
+	return output_convert_relocs(cdo, idx, 0, idx->size, out, 0);
+}
+
 static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 {
 	struct section *sec = sym->sec, *c;
@@ -493,6 +541,8 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 	sym->clone->other = grouped ? STV_DEFAULT : sym->other;
 	sec->clone = sec->clone ? sec->clone : (section_owner(sec) == sym ? c : NULL);
 	if (!nobits && output_convert_relocs(cdo, sec, start, start + len, c, -(int64_t)start))
+		return NULL;
+	if (cdo->arch->unwind_index && is_text_section(sec) && copy_unwind_index(cdo, sym, c))
 		return NULL;
 	return sym->clone;
 }
