@@ -994,6 +994,16 @@ static int klpb_sym_size(unsigned long addr, const char *name, unsigned long *si
 	size_t n = strlen(name);
 
 	sprint_symbol(buf, addr);
+	/*
+	 * SYSCALL_DEFINEn without syscall wrappers (32-bit arm) makes
+	 * sys_NAME an alias of __se_sys_NAME, the name create-diff-object
+	 * patches; kallsyms prints the alias with fewer underscores
+	 */
+	if (!strncmp(name, "__se_sys_", 9) && !strncmp(buf, name + 5, n - 5) &&
+	    !strncmp(buf + n - 5, "+0x0/0x", 7)) {
+		name += 5;
+		n -= 5;
+	}
 	if (strncmp(buf, name, n) || strncmp(buf + n, "+0x0/0x", 7)) {
 		pr_err("'%s': %s: the address the module carries is %s: built for another kernel?\n",
 		       THIS_MODULE->name, name, buf);

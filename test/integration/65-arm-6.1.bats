@@ -27,3 +27,4 @@ setup_file() {
 @test "arm 6.1: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data arm_newdata; }
 @test "arm 6.1: in-module core: WARN in patched code: the backtrace unwinds through the patched function (its .ARM.exidx kept)" { klpb_need_tools; arm_warn arm_warn; }
 @test "arm 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function; stacks walked with the EABI unwinder), then it works" { klpb_need_tools; arm_consistency arm_cons; }
+@test "arm 6.1: in-module core: syscalls (KLP_SYSCALL_DEFINE1 newuname, KLP_SYSCALL_DEFINE0 getppid): the traced entries patched, sys_newuname an alias of __se_sys_newuname" { klpb_need_tools; arm_syscalls arm_sys; }

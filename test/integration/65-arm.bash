@@ -324,3 +324,41 @@ GUEST
 	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# arm_syscalls NAME: syscalls replaced with KLP_SYSCALL_DEFINE1 (newuname:
+# uname -m) and KLP_SYSCALL_DEFINE0 (getppid) (patches/33).  Without syscall
+# wrappers the body is inlined into the notrace __do_sys_*, so the traced
+# entry is patched: sys_getppid, and __se_sys_newuname, whose alias
+# sys_newuname ("push {lr}; bl; b __do_sys_newuname") is what kallsyms
+# prints (the core accepts that alias when it checks the address)
+arm_syscalls() {
+	local name=$1
+	klpb "$name" "$PATCHDIR/33-syscalls-newuname-getppid.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "changed kernel/sys.o __se_sys_newuname"
+	assert_output_has "changed kernel/sys.o sys_getppid"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+# uname(2) -> newuname; a child shell's \$PPID (getppid) minus its parent's pid
+check() { echo "\$(uname -m) \$(sh -c 'sh -c "echo \\\$PPID"; echo \$\$' | { read -r c; read -r p; echo \$((c - p)); })"; }
+mark before; check
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark funcs; ls /sys/kernel/livepatch/$name/vmlinux | grep , | sort | tr '\n' ' '; echo
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "armv7l 0" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_syscall 100000" ]]
+	[[ $(guest_after funcs) =~ ^__se_sys_newuname,[0-9]+\ sys_getppid,[0-9]+\ $ ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "armv7l 0" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "armv7l 0" ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
