@@ -470,6 +470,60 @@ static void drop_none_relocs(struct section *sec)
 }
 
 /*
+ * A function of a text section it shares with others (.sched.text even
+ * with -ffunction-sections): only the index entries (8 bytes: a PREL31
+ * to the code they start at, then the unwind data or a PREL31 to it) that
+ * start inside the function are copied, in their order, into an index
+ * named after the function's copy.  An entry without its PREL31 is
+ * refused.
+ */
+static int copy_unwind_entries(struct cdo *cdo, struct symbol *sym, struct section *c,
+			       struct section *idx)
+{
+	struct section *out = NULL;
+	char name[1024];
+	uint64_t i;
+
+	if (idx->size % 8 || !idx->data) {
+		ERROR_SEC(idx, "unwind index of %zu bytes: not 8-byte entries", idx->size);
+		return -1;
+	}
+	drop_none_relocs(idx);
+	for (i = 0; i < idx->size; i += 8) {
+		struct reloc *r = find_reloc(idx, i);
+		int64_t at;
+		uint64_t off;
+
+		if (!r || r->deleted || r->sym->sec != sym->sec) {
+			if (r && !r->deleted)
+				continue;	/* code of another section */
+			ERROR_SEC(idx, "entry at 0x%llx has no relocation to its code",
+				  (unsigned long long)i);
+			return -1;
+		}
+		at = cdo->arch->reloc_target_offset(r) +
+		     (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->offset);
+		if (at < (int64_t)sym->offset || at >= (int64_t)(sym->offset + sym->size))
+			continue;
+		if (!out) {
+			snprintf(name, sizeof(name), "%s%s", cdo->arch->unwind_index, c->name);
+			out = elf_add_section(cdo->out, name, idx->sh.sh_type,
+					      idx->sh.sh_flags & ~SHF_GROUP, idx->sh.sh_entsize,
+					      idx->sh.sh_addralign, NULL, 0);
+			out->link = c;
+			elf_section_symbol(cdo->out, out);
+		}
+		off = elf_section_append(out, idx->data + i, 8, 4);
+		if (output_convert_relocs(cdo, idx, i, i + 8, out, (int64_t)off - (int64_t)i))
+			return -1;
+	}
+	/* handled (check_unsupported): the other entries are other functions' */
+	if (out)
+		idx->clone = out;
+	return 0;
+}
+
+/*
  * The unwind index of a copied function's own text section (arm:
  * .ARM.exidx.text.f, whose PREL31 words point at the function and maybe at
  * its .ARM.extab.text.f entry): copied too, named after the copy and
@@ -486,18 +540,17 @@ static int copy_unwind_index(struct cdo *cdo, struct symbol *sym, struct section
 
 	snprintf(name, sizeof(name), "%s%s", pfx, sec->name);
 	idx = find_section(sec->elf, name);
-	if (!idx || idx->clone)
+	if (!idx)
 		return 0;
-	if (section_owner(sec) != sym) {
-		ERROR_SEC(idx, "unwind index of %s, which holds other functions than %s too: it cannot be split (compile with -ffunction-sections)",
-			  sec->name, sym->name);
-		return -1;
-	}
-	drop_none_relocs(idx);
 	if (cdo->arch->unwind_table) {
 		snprintf(name, sizeof(name), "%s%s", cdo->arch->unwind_table, sec->name);
 		drop_none_relocs(find_section(sec->elf, name));
 	}
+	if (section_owner(sec) != sym)
+		return copy_unwind_entries(cdo, sym, c, idx);
+	if (idx->clone)
+		return 0;
+	drop_none_relocs(idx);
 	snprintf(name, sizeof(name), "%s%s", pfx, c->name);
 	out = elf_add_section(cdo->out, name, idx->sh.sh_type, idx->sh.sh_flags & ~SHF_GROUP,
 			      idx->sh.sh_entsize, idx->sh.sh_addralign, idx->data, idx->size);
