@@ -4,7 +4,9 @@
 # arm-linux-gnueabihf-gcc through the driver's "build original" stage) boots
 # under QEMU virt with a clean dmesg, refuses livepatch-marked modules, and
 # the prototype redirects functions with prologues through ftrace by undoing
-# the prologue (test/integration/arm-redirect).
+# the prologue (test/integration/arm-redirect); `klp-build -a arm` builds
+# patch modules with the in-module core that load, redirect, disable and
+# unload (65-arm.bash, and the shared cases of 20-livepatch.bash).
 
 KLPB_ARCH=arm
 KLPB_KVER=6.12
