@@ -71,7 +71,14 @@ static const struct arch_info arch_infos[] = {
 		.kernel_arch = "arm", .srcarch = "arm",
 		.cross_compile = "arm-linux-gnueabihf-", .boot_image = "arch/arm/boot/zImage",
 		.kconfig = "CONFIG_ARM=y",
-		.diff_cflags = "", .no_backend = "no 32-bit arm back-end yet (issue 12)",
+		/*
+		 * -mword-relocations: symbol addresses from literal words
+		 * (R_ARM_ABS32), never MOVW/MOVT pairs, whose 16-bit implicit
+		 * addend cannot carry klp-convert's anchor distances; no
+		 * CONFIG_LIVEPATCH on arm: the in-module core (DESIGN.md
+		 * "32-bit arm").
+		 */
+		.diff_cflags = "-mword-relocations", .in_module_core = true, .backend = &arch_arm,
 	},
 };
 

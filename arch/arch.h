@@ -170,6 +170,17 @@ struct arch {
 	int (*outside_reloc)(struct section *sec, uint64_t place, unsigned int type, bool far,
 			     const char **why);
 
+	/*
+	 * Unwind index sections named after their text section (arm:
+	 * ".ARM.exidx" + ".text.f", SHF_LINK_ORDER): a function's index is
+	 * copied with the function and named after its copy (the module
+	 * loader pairs them by name).  NULL: none.
+	 */
+	const char *unwind_index;
+	/* their out-of-line entries (arm: ".ARM.extab" + ".text.f"),
+	 * reached from the index and copied as its data */
+	const char *unwind_table;
+
 	/* special sections of this architecture (the generic ones are in
 	 * create-diff-object/special.c) */
 	const struct special_section *special;
@@ -216,5 +227,6 @@ extern const struct arch arch_x86_64;
 extern const struct arch arch_ppc64le;
 extern const struct arch arch_s390x;
 extern const struct arch arch_arm64;
+extern const struct arch arch_arm;
 
 #endif

@@ -75,6 +75,7 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
 	const struct section *mcount;
 	const struct reloc *r;
+	uint64_t window;
 
 	if (!cdo->arch->fentry_name) {
 		/* by place, not by symbol: aliases (s390 __s390x_sys_* of
@@ -97,7 +98,12 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 		}
 		return false;
 	}
-	for_each_reloc_in(func->sec, r, func->offset, func->offset + cdo->arch->ftrace_window) {
+	/* not past the function: the next one's site is not this one's
+	 * (arm: the site comes after the prologue, up to 64 bytes in) */
+	window = cdo->arch->ftrace_window;
+	if (func->size && func->size < window)
+		window = func->size;
+	for_each_reloc_in(func->sec, r, func->offset, func->offset + window) {
 		if (!strcmp(r->sym->name, cdo->arch->fentry_name))
 			return true;
 	}

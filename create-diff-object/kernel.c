@@ -159,6 +159,7 @@ static bool is_site_table(const struct cdo *k, const struct section *sec)
 	return !(sec->sh.sh_flags & SHF_ALLOC) || find_special(k, name) ||
 	       !strcmp(name, "__mcount_loc") || !strcmp(name, "__patchable_function_entries") ||
 	       str_starts(name, ".discard") || str_starts(name, ".eh_frame") ||
+	       (k->arch->unwind_index && str_starts(name, k->arch->unwind_index)) ||
 	       is_toc_section(k, sec);
 }
 

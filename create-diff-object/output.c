@@ -459,6 +459,107 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 	return 0;
 }
 
+/* type 0 (R_ARM_NONE): a hint for the linker, which the loader ignores */
+static void drop_none_relocs(struct section *sec)
+{
+	size_t i;
+
+	for (i = 0; sec && sec->rela && i < sec->rela->nr_relocs; i++)
+		if (sec->rela->relocs[i].type == 0)
+			sec->rela->relocs[i].deleted = true;
+}
+
+/*
+ * A function of a text section it shares with others (.sched.text even
+ * with -ffunction-sections): only the index entries (8 bytes: a PREL31
+ * to the code they start at, then the unwind data or a PREL31 to it) that
+ * start inside the function are copied, in their order, into an index
+ * named after the function's copy.  An entry without its PREL31 is
+ * refused.
+ */
+static int copy_unwind_entries(struct cdo *cdo, struct symbol *sym, struct section *c,
+			       struct section *idx)
+{
+	struct section *out = NULL;
+	char name[1024];
+	uint64_t i;
+
+	if (idx->size % 8 || !idx->data) {
+		ERROR_SEC(idx, "unwind index of %zu bytes: not 8-byte entries", idx->size);
+		return -1;
+	}
+	drop_none_relocs(idx);
+	for (i = 0; i < idx->size; i += 8) {
+		struct reloc *r = find_reloc(idx, i);
+		int64_t at;
+		uint64_t off;
+
+		if (!r || r->deleted || r->sym->sec != sym->sec) {
+			if (r && !r->deleted)
+				continue;	/* code of another section */
+			ERROR_SEC(idx, "entry at 0x%llx has no relocation to its code",
+				  (unsigned long long)i);
+			return -1;
+		}
+		at = cdo->arch->reloc_target_offset(r) +
+		     (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->offset);
+		if (at < (int64_t)sym->offset || at >= (int64_t)(sym->offset + sym->size))
+			continue;
+		if (!out) {
+			snprintf(name, sizeof(name), "%s%s", cdo->arch->unwind_index, c->name);
+			out = elf_add_section(cdo->out, name, idx->sh.sh_type,
+					      idx->sh.sh_flags & ~SHF_GROUP, idx->sh.sh_entsize,
+					      idx->sh.sh_addralign, NULL, 0);
+			out->link = c;
+			elf_section_symbol(cdo->out, out);
+		}
+		off = elf_section_append(out, idx->data + i, 8, 4);
+		if (output_convert_relocs(cdo, idx, i, i + 8, out, (int64_t)off - (int64_t)i))
+			return -1;
+	}
+	/* handled (check_unsupported): the other entries are other functions' */
+	if (out)
+		idx->clone = out;
+	return 0;
+}
+
+/*
+ * The unwind index of a copied function's own text section (arm:
+ * .ARM.exidx.text.f, whose PREL31 words point at the function and maybe at
+ * its .ARM.extab.text.f entry): copied too, named after the copy and
+ * linked to it, so the module loader registers it for the copy's text
+ * (module_finalize pairs them by name) and a backtrace through the new
+ * code unwinds.  An index shared with other functions cannot be split:
+ * refused.  Its R_ARM_NONE hints to the personality routine are dropped.
+ */
+static int copy_unwind_index(struct cdo *cdo, struct symbol *sym, struct section *c)
+{
+	const char *pfx = cdo->arch->unwind_index;
+	struct section *sec = sym->sec, *idx, *out;
+	char name[1024];
+
+	snprintf(name, sizeof(name), "%s%s", pfx, sec->name);
+	idx = find_section(sec->elf, name);
+	if (!idx)
+		return 0;
+	if (cdo->arch->unwind_table) {
+		snprintf(name, sizeof(name), "%s%s", cdo->arch->unwind_table, sec->name);
+		drop_none_relocs(find_section(sec->elf, name));
+	}
+	if (section_owner(sec) != sym)
+		return copy_unwind_entries(cdo, sym, c, idx);
+	if (idx->clone)
+		return 0;
+	drop_none_relocs(idx);
+	snprintf(name, sizeof(name), "%s%s", pfx, c->name);
+	out = elf_add_section(cdo->out, name, idx->sh.sh_type, idx->sh.sh_flags & ~SHF_GROUP,
+			      idx->sh.sh_entsize, idx->sh.sh_addralign, idx->data, idx->size);
+	out->link = c;
+	elf_section_symbol(cdo->out, out);
+	idx->clone = out;
+	return output_convert_relocs(cdo, idx, 0, idx->size, out, 0);
+}
+
 static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 {
 	struct section *sec = sym->sec, *c;
@@ -493,6 +594,8 @@ static struct symbol *clone_unit(struct cdo *cdo, struct symbol *sym)
 	sym->clone->other = grouped ? STV_DEFAULT : sym->other;
 	sec->clone = sec->clone ? sec->clone : (section_owner(sec) == sym ? c : NULL);
 	if (!nobits && output_convert_relocs(cdo, sec, start, start + len, c, -(int64_t)start))
+		return NULL;
+	if (cdo->arch->unwind_index && is_text_section(sec) && copy_unwind_index(cdo, sym, c))
 		return NULL;
 	return sym->clone;
 }

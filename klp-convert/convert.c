@@ -23,6 +23,7 @@
 
 #include "klp-convert.h"
 #include "klpb-meta.h"
+#include "rel.h"
 
 /*
  * Relocations are appended to the .klp.rela section itself: the model's
@@ -166,6 +167,17 @@ struct anchor {
 	struct symbol *sym;	/* the module's undefined symbol */
 	uint64_t addr;		/* its link-time address in vmlinux */
 	struct slots *slots;	/* references to symbols of modules */
+	/*
+	 * REL objects (32-bit arm): the distance lives in the relocated
+	 * field, and a branch's field holds only +-32 MB.  Every vmlinux
+	 * symbol the module imports anyway is an anchor too; the nearest
+	 * whose distance fits is taken.
+	 */
+	struct anchor_alt {
+		struct symbol *sym;
+		uint64_t addr;
+	} *alt;
+	size_t nr_alt;
 };
 
 static int find_anchor(struct elf *elf, struct symdb *db, struct anchor *a)
@@ -181,15 +193,57 @@ static int find_anchor(struct elf *elf, struct symdb *db, struct anchor *a)
 		return -1;
 	}
 	a->sym = sym;
-	return symdb_vmlinux_global(db, KLPB_ANCHOR, &a->addr);
+	a->alt = NULL;
+	a->nr_alt = 0;
+	if (symdb_vmlinux_global(db, KLPB_ANCHOR, &a->addr))
+		return -1;
+	if (!elf->rel)
+		return 0;
+	a->alt = xzalloc(elf->nr_symbols * sizeof(*a->alt));
+	for (size_t i = 1; i < elf->nr_symbols; i++) {
+		struct symbol *u = elf->symbols[i];
+		uint64_t addr;
+
+		if (u->deleted || u->sec || u->shndx != SHN_UNDEF || u->bind != STB_GLOBAL ||
+		    u == sym || symdb_vmlinux_find(db, u->name, &addr))
+			continue;
+		a->alt[a->nr_alt].sym = u;
+		a->alt[a->nr_alt++].addr = addr;
+	}
+	return 0;
 }
 
 /* an ordinary relocation to vmlinux symbol res at place of sec, --in-module-core */
-static void anchor_reloc(const struct anchor *a, struct section *sec, uint64_t place,
-			 unsigned int type, const struct symres *res, int64_t addend)
+static int anchor_reloc(const struct anchor *a, struct section *sec, uint64_t place,
+			unsigned int type, const struct symres *res, int64_t addend)
 {
-	elf_add_reloc(sec, place, type, a->sym,
-		      addend + (int64_t)(res->addr - a->addr));
+	unsigned int mach = sec->elf->ehdr.e_machine;
+	int64_t d = addend + (int64_t)(res->addr - a->addr), dd;
+	struct symbol *sym = a->sym;
+	size_t i;
+
+	if (sec->elf->rel && !rel_addend_fits(mach, type, d)) {
+		int64_t best = 0;
+
+		sym = NULL;
+		for (i = 0; i < a->nr_alt; i++) {
+			dd = addend + (int64_t)(res->addr - a->alt[i].addr);
+			if (rel_addend_fits(mach, type, dd) &&
+			    (!sym || (dd < 0 ? -dd : dd) < (best < 0 ? -best : best))) {
+				sym = a->alt[i].sym;
+				best = dd;
+			}
+		}
+		if (!sym) {
+			ERROR("%s: %s+0x%llx: relocation type %u to vmlinux address 0x%llx (+%lld): no vmlinux symbol the module imports is near enough for the distance to fit the field",
+			      sec->elf->path, sec->name, (unsigned long long)place, type,
+			      (unsigned long long)res->addr, (long long)addend);
+			return -1;
+		}
+		d = best;
+	}
+	elf_add_reloc(sec, place, type, sym, d);
+	return 0;
 }
 
 /*
@@ -211,8 +265,9 @@ static int core_kaddrs(struct elf *elf, const struct arch *arch, struct symdb *d
 		if (!sym || sym->deleted || !sym->sec || sym->type != STT_OBJECT ||
 		    strncmp(sym->name, KLPB_KADDR_PREFIX, n))
 			continue;
-		if (sym->size != 8 || !sym->sec->data || find_reloc(sym->sec, sym->offset)) {
-			ERROR("%s: %s is not an 8-byte initialised word without relocation",
+		if (sym->size != elf_addr_size(elf) || !sym->sec->data ||
+		    find_reloc(sym->sec, sym->offset)) {
+			ERROR("%s: %s is not a pointer-sized initialised word without relocation",
 			      elf->path, sym->name);
 			ret = -1;
 			continue;
@@ -221,7 +276,8 @@ static int core_kaddrs(struct elf *elf, const struct arch *arch, struct symdb *d
 			ret = -1;
 			continue;
 		}
-		anchor_reloc(a, sym->sec, sym->offset, arch->abs_reloc, &res, 0);
+		if (anchor_reloc(a, sym->sec, sym->offset, arch->abs_reloc, &res, 0))
+			ret = -1;
 	}
 	return ret;
 }
@@ -296,7 +352,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 			rec->sympos = res.sympos;
 			return slots_reloc(anchor->slots, rec, &res);
 		}
-		anchor_reloc(anchor, rec->sec, rec->place, type, &res, rec->addend);
+		if (anchor_reloc(anchor, rec->sec, rec->place, type, &res, rec->addend))
+			return -1;
 		if (!arch->reloc_field_in_insn)
 			memset(rec->sec->data + rec->place, 0, size);
 		return 0;
@@ -368,9 +425,10 @@ static int convert_func(struct elf *elf, const struct arch *arch, struct symdb *
 	elf_write_word(elf, funcs->data + rec->offset + KLPB_FUNC_SYMPOS * ps, ps,
 		       res.sympos);
 	/* a module's function: the core finds it (objname, name, sympos) */
-	if (anchor && !strcmp(res.objname, "vmlinux"))
-		anchor_reloc(anchor, funcs, rec->offset + KLPB_FUNC_OLD_ADDR * ps,
-			     arch->abs_reloc, &res, 0);
+	if (anchor && !strcmp(res.objname, "vmlinux") &&
+	    anchor_reloc(anchor, funcs, rec->offset + KLPB_FUNC_OLD_ADDR * ps,
+			 arch->abs_reloc, &res, 0))
+		return -1;
 	rec->sympos = res.sympos;
 	return 0;
 }
@@ -449,8 +507,10 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 			ret = -1;
 	if (!ret && anchor)
 		ret = slots_finish(anchor->slots, recs);
-	if (anchor)
+	if (anchor) {
 		slots_free(anchor->slots);
+		free(anchor->alt);
+	}
 	if (ret)
 		return ret;
 	if (check_objects(elf, recs))

@@ -94,6 +94,8 @@ void symdb_need(struct symdb *db, const char *objname, const char *objfile,
 int symdb_resolve(struct symdb *db, const struct symreq *req, struct symres *res);
 /* the link-time address of a global symbol vmlinux defines; -1 if none */
 int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr);
+/* the same without an error message when there is none */
+int symdb_vmlinux_find(struct symdb *db, const char *name, uint64_t *addr);
 
 /* ---- convert.c ---------------------------------------------------------- */
 

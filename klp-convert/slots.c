@@ -142,6 +142,13 @@ int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symre
 	int64_t veneer;
 	long i;
 
+	/* the instructions below are AArch64's */
+	if (s->elf->ehdr.e_machine != EM_AARCH64) {
+		ERROR("%s: %s+0x%llx: reference to %s of module %s: symbols of modules are reached through slots on arm64 only; on this architecture the in-module core does not support them yet",
+		      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+		      res->objname);
+		return -1;
+	}
 	switch (rec->type) {
 	case R_AARCH64_ADR_PREL_PG_HI21:
 	case R_AARCH64_ADR_PREL_PG_HI21_NC:

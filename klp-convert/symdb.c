@@ -842,7 +842,7 @@ out:
 	return ret;
 }
 
-int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr)
+int symdb_vmlinux_find(struct symdb *db, const char *name, uint64_t *addr)
 {
 	struct symbol *sym;
 
@@ -854,6 +854,14 @@ int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr)
 			return 0;
 		}
 	}
-	ERROR("%s: no global symbol '%s'", db->vmlinux.path, name);
+	return -1;
+}
+
+int symdb_vmlinux_global(struct symdb *db, const char *name, uint64_t *addr)
+{
+	if (!symdb_vmlinux_find(db, name, addr))
+		return 0;
+	if (db->vmlinux.elf)
+		ERROR("%s: no global symbol '%s'", db->vmlinux.path, name);
 	return -1;
 }

@@ -102,6 +102,10 @@
 
 #include "klpb-meta.h"
 #include "klpb-livepatch.h"
+#ifdef CONFIG_ARM
+/* 32-bit arm: prologue decoder, redirection, stack check (klpb-arch-arm.c) */
+#include "klpb-arch-arm.h"
+#endif
 
 /* 1 = atomic replace of all earlier patches; --no-replace passes 0 */
 #ifndef KLPB_REPLACE
@@ -144,6 +148,9 @@ struct klpb_ffunc {
 	struct ftrace_ops ops;
 	struct ftrace_ops bridge;
 	struct kobject *kobj;	/* NAME/<object>/<function,sympos> */
+#ifdef CONFIG_ARM
+	struct klpb_arch_func arch;	/* the old function's prologue (arm only) */
+#endif
 };
 
 /*
@@ -235,7 +242,10 @@ static void notrace klpb_handler(unsigned long ip, unsigned long parent_ip,
 
 	if (!READ_ONCE(klpb_active) || !READ_ONCE(f->obj->live) || READ_ONCE(f->covered))
 		return;
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#ifdef CONFIG_ARM
+	/* the site is after the prologue: undo it (klpb-arch-arm.c) */
+	klpb_arch_redirect(f, ip, fregs);
+#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
 	/* 6.12: ftrace_caller returns to fregs->pc */
 	ftrace_regs_set_instruction_pointer(fregs, f->new_addr);
 #else
@@ -273,6 +283,11 @@ static int klpb_register_ops(struct klpb_ffunc *f, struct ftrace_ops *ops, unsig
 	ops->func = klpb_handler;
 	ops->flags = flags;
 	ops->private = f;
+#ifdef CONFIG_ARM
+	ret = klpb_arch_prepare(f);
+	if (ret)
+		return ret;
+#endif
 	ret = ftrace_set_filter_ip(ops, f->old_addr, 0, 0);
 	if (ret) {
 		pr_err("'%s': no ftrace site at %s (%pS): ftrace_set_filter_ip failed: %d\n",
@@ -706,6 +721,7 @@ static struct {
 	bool unreliable;
 } klpb_busy;
 
+#ifdef CONFIG_ARM64
 static unsigned long klpb_strip_pac(unsigned long lr)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
@@ -714,6 +730,7 @@ static unsigned long klpb_strip_pac(unsigned long lr)
 	return ptrauth_strip_insn_pac(lr);
 #endif
 }
+#endif
 
 /*
  * The code a task must not be in for the switch: when enabling, the old
@@ -784,6 +801,10 @@ static int klpb_build_ranges(bool enable, bool replacing)
 	return 0;
 }
 
+#ifdef CONFIG_ARM
+/* klpb_check_task with the kernel's EABI unwinder, and the redirection */
+#include "klpb-arch-arm.c"
+#else
 /*
  * Walk the frame records of task t, which is off-CPU (stop_machine): its
  * saved pc, then every record's return address.  At an exception boundary
@@ -840,6 +861,7 @@ static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned 
 	}
 	return NULL;
 }
+#endif /* !CONFIG_ARM */
 
 /*
  * Runs on one CPU while every other CPU spins with interrupts off: every
@@ -1092,6 +1114,16 @@ static int klpb_sym_size(unsigned long addr, const char *name, unsigned long *si
 	size_t n = strlen(name);
 
 	sprint_symbol(buf, addr);
+	/*
+	 * SYSCALL_DEFINEn without syscall wrappers (32-bit arm) makes
+	 * sys_NAME an alias of __se_sys_NAME, the name create-diff-object
+	 * patches; kallsyms prints the alias with fewer underscores
+	 */
+	if (!strncmp(name, "__se_sys_", 9) && !strncmp(buf, name + 5, n - 5) &&
+	    !strncmp(buf + n - 5, "+0x0/0x", 7)) {
+		name += 5;
+		n -= 5;
+	}
 	if (strncmp(buf, name, n) || strncmp(buf + n, "+0x0/0x", 7)) {
 		pr_err("'%s': %s: the address the module carries is %s: built for another kernel?\n",
 		       THIS_MODULE->name, name, buf);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "elf.h"
+#include "rel.h"
 #include "util.h"
 
 #define HASH_MIN 1024
@@ -602,6 +603,48 @@ static int read_symbols(struct elf *elf, Elf *e)
 	return 0;
 }
 
+/*
+ * SHT_REL (32-bit arm): the model is RELA.  The addend is taken out of the
+ * relocated field (lib/rel.c), which is left with zero in its bits, as a
+ * RELA object has it; elf_write() puts it back (rel_fold).
+ */
+static int rel_read_addend(struct section *rsec, struct reloc *r)
+{
+	struct elf *elf = rsec->elf;
+	struct section *base = rsec->base;
+	unsigned int size = rel_field_size(elf->ehdr.e_machine, r->type);
+
+	if (!size)
+		return 0;	/* kept as it is, field and all */
+	if (!base->data || r->offset + size > base->size) {
+		ERROR_SEC(rsec, "relocation at 0x%llx: its %u-byte field lies outside section %s",
+			  (unsigned long long)r->offset, size, base->name);
+		return -1;
+	}
+	if (rel_extract(elf->ehdr.e_machine, r->type, base->data + r->offset, &r->addend)) {
+		ERROR_SEC(rsec, "relocation at 0x%llx: type %u: cannot read its implicit addend",
+			  (unsigned long long)r->offset, r->type);
+		return -1;
+	}
+	return 0;
+}
+
+/* a REL section read: from now on a RELA section of the model (".rela...") */
+static void rel_to_rela_model(struct section *rsec)
+{
+	struct elf *elf = rsec->elf;
+
+	rsec->sh.sh_type = SHT_RELA;
+	rsec->sh.sh_entsize = elf->elfclass == ELFCLASS64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela);
+	if (str_starts(rsec->name, ".rel") && !str_starts(rsec->name, ".rela")) {
+		char *name = xzalloc(strlen(rsec->name) + 2);
+
+		sprintf(name, ".rela%s", rsec->name + 4);
+		elf_rename_section(rsec, name);
+		free(name);
+	}
+}
+
 static int read_relocs(struct elf *elf, Elf *e)
 {
 	bool is_rel = elf->ehdr.e_type == ET_REL;
@@ -614,12 +657,15 @@ static int read_relocs(struct elf *elf, Elf *e)
 			sec->link = elf->sections[sec->sh.sh_link];
 		if (sec->sh.sh_type == SHT_GROUP)
 			sec->group_sym = find_symbol_by_index(elf, sec->sh.sh_info);
-		if (sec->sh.sh_type == SHT_REL) {
-			ERROR("%s: section %s: REL relocations are not supported",
-			      elf->path, sec->name);
+		if (sec->sh.sh_type == SHT_REL && !rel_machine(elf->ehdr.e_machine)) {
+			ERROR("%s: section %s: REL relocations are not supported for machine %u",
+			      elf->path, sec->name, (unsigned)elf->ehdr.e_machine);
 			return -1;
 		}
-		if (sec->sh.sh_type != SHT_RELA)
+		/* REL of an executable (never written back): not ours */
+		if (sec->sh.sh_type == SHT_REL && !is_rel)
+			continue;
+		if (sec->sh.sh_type != SHT_RELA && sec->sh.sh_type != SHT_REL)
 			continue;
 		if (sec->sh.sh_info >= elf->nr_sections ||
 		    (is_rel && (!sec->sh.sh_info || sec->sh.sh_info == i))) {
@@ -636,7 +682,9 @@ static int read_relocs(struct elf *elf, Elf *e)
 		sec->base->rela = sec;
 		if (sec->sh.sh_link != elf->symtab->idx)
 			continue;	/* not ours to decode */
-		if (check_table(elf, e, sec, ELF_T_RELA))
+		bool implicit = sec->sh.sh_type == SHT_REL;
+
+		if (check_table(elf, e, sec, implicit ? ELF_T_REL : ELF_T_RELA))
 			return -1;
 
 		Elf_Data *d = elf_getdata(elf_getscn(e, i), NULL);
@@ -653,20 +701,23 @@ static int read_relocs(struct elf *elf, Elf *e)
 			struct reloc *rel = &sec->relocs[j];
 			unsigned long long symidx;
 
-			if (!gelf_getrela(d, j, &r)) {
+			GElf_Rel rr;
+
+			if (implicit ? !gelf_getrel(d, j, &rr) : !gelf_getrela(d, j, &r)) {
 				ERROR_SEC(sec, "reloc %zu: %s", j, elf_errmsg(-1));
 				return -1;
+			}
+			if (implicit) {
+				r.r_offset = rr.r_offset;
+				r.r_info = rr.r_info;
+				r.r_addend = 0;
 			}
 			rel->rsec = sec;
 			rel->offset = r.r_offset;
 			rel->addend = r.r_addend;
-			if (elf->elfclass == ELFCLASS64) {
-				rel->type = GELF_R_TYPE(r.r_info);
-				symidx = GELF_R_SYM(r.r_info);
-			} else {
-				rel->type = ELF32_R_TYPE(r.r_info);
-				symidx = ELF32_R_SYM(r.r_info);
-			}
+			/* gelf gives ELF64 r_info for both classes */
+			rel->type = GELF_R_TYPE(r.r_info);
+			symidx = GELF_R_SYM(r.r_info);
 			rel->sym = symidx < elf->nr_symbols ? elf->symbols[symidx] : NULL;
 			if (!rel->sym) {
 				ERROR_SEC(sec, "reloc %zu: symbol index %llu out of range (%zu symbols)",
@@ -685,6 +736,8 @@ static int read_relocs(struct elf *elf, Elf *e)
 			 * bound leaves room for the arithmetic of later passes
 			 * (section offsets, instruction biases) without overflow.
 			 */
+			if (implicit && rel_read_addend(sec, rel))
+				return -1;
 			if (is_rel && (rel->addend > ADDEND_MAX || rel->addend < -ADDEND_MAX)) {
 				ERROR_SEC(sec, "reloc %zu at offset 0x%llx: addend %lld out of range",
 					  j, (unsigned long long)rel->offset, (long long)rel->addend);
@@ -692,6 +745,8 @@ static int read_relocs(struct elf *elf, Elf *e)
 			}
 		}
 		elf_sort_relocs(sec);
+		if (implicit)
+			rel_to_rela_model(sec);
 	}
 	return 0;
 }
@@ -726,6 +781,7 @@ struct elf *elf_read(const char *path)
 	}
 	elf->elfclass = gelf_getclass(e);
 	elf->big_endian = elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+	elf->rel = elf->ehdr.e_type == ET_REL && rel_machine(elf->ehdr.e_machine);
 	if ((elf->elfclass != ELFCLASS32 && elf->elfclass != ELFCLASS64) ||
 	    (elf->ehdr.e_ident[EI_DATA] != ELFDATA2LSB && !elf->big_endian)) {
 		ERROR("%s: unknown ELF class %d or byte order %d", path, elf->elfclass,
@@ -757,6 +813,7 @@ struct elf *elf_create_like(const struct elf *tmpl, const char *path)
 	elf->ehdr.e_phnum = elf->ehdr.e_phoff = 0;
 	elf->elfclass = tmpl->elfclass;
 	elf->big_endian = tmpl->big_endian;
+	elf->rel = tmpl->rel;
 	hash_init(elf, 4096);
 
 	null = new_section(elf);
@@ -1092,8 +1149,10 @@ static int rela_data(struct writer *w, struct section *sec, GElf_Shdr *sh, Elf_D
 	size_t j, n = 0;
 
 	sh->sh_info = sec->base ? sec->base->idx : 0;
-	sh->sh_entsize = gelf_fsize(w->e, ELF_T_RELA, 1, EV_CURRENT);
-	d->d_type = ELF_T_RELA;
+	if (elf->rel)
+		sh->sh_type = SHT_REL;
+	sh->sh_entsize = gelf_fsize(w->e, elf->rel ? ELF_T_REL : ELF_T_RELA, 1, EV_CURRENT);
+	d->d_type = elf->rel ? ELF_T_REL : ELF_T_RELA;
 	d->d_buf = xzalloc(sec->nr_relocs * sh->sh_entsize + 1);
 	elf_sort_relocs(sec);
 	for (j = 0; j < sec->nr_relocs; j++) {
@@ -1109,10 +1168,18 @@ static int rela_data(struct writer *w, struct section *sec, GElf_Shdr *sh, Elf_D
 		}
 		gr.r_offset = r->offset;
 		gr.r_addend = r->addend;
-		gr.r_info = elf->elfclass == ELFCLASS64 ?
-			GELF_R_INFO(r->sym->idx, r->type) :
-			ELF32_R_INFO(r->sym->idx, r->type);
+		/* gelf takes ELF64 r_info for both classes */
+		gr.r_info = GELF_R_INFO(r->sym->idx, r->type);
 		d->d_size = (n + 1) * sh->sh_entsize;
+		if (elf->rel) {
+			GElf_Rel rr = { .r_offset = gr.r_offset, .r_info = gr.r_info };
+
+			if (!gelf_update_rel(d, n++, &rr)) {
+				ERROR("%s: %s", w->path, elf_errmsg(-1));
+				return -1;
+			}
+			continue;
+		}
 		if (!gelf_update_rela(d, n++, &gr)) {
 			ERROR("%s: %s", w->path, elf_errmsg(-1));
 			return -1;
@@ -1173,7 +1240,17 @@ static int write_section(struct writer *w, struct section *sec)
 		return -1;
 	}
 	sh = sec->sh;
-	sh.sh_name = strtab_add(&w->shstr, sec->name);
+	/* REL on disk: ".rela<base>" of the model is written ".rel<base>" */
+	if (elf->rel && is_rela_section(sec) && sec->link == elf->symtab &&
+	    str_starts(sec->name, ".rela")) {
+		char *name = xzalloc(strlen(sec->name));
+
+		sprintf(name, ".rel%s", sec->name + 5);
+		sh.sh_name = strtab_add(&w->shstr, name);
+		free(name);
+	} else {
+		sh.sh_name = strtab_add(&w->shstr, sec->name);
+	}
 	sh.sh_link = sec->link && !sec->link->deleted ? sec->link->idx : 0;
 	sh.sh_offset = 0;
 	if (sec->sh.sh_flags & SHF_ALLOC)
@@ -1226,7 +1303,75 @@ static void write_strtabs(struct writer *w)
 	set_strtab(w->e, w->elf->strtab->idx, &w->str);
 }
 
+/*
+ * REL on disk: each addend goes into its field before the bytes are
+ * written (fold), and out again afterwards (the model keeps zero there).
+ * A relocation whose addend its field cannot hold is refused, named.
+ */
+static int elf_write_out(struct elf *elf, const char *path);
+
+static int rel_fold(struct elf *elf, bool in)
+{
+	unsigned int mach = elf->ehdr.e_machine;
+	int ret = 0;
+	size_t i, j;
+
+	for (i = 0; i < elf->nr_sections; i++) {
+		struct section *rsec = elf->sections[i], *base = rsec->base;
+
+		if (rsec->deleted || !is_rela_section(rsec) || rsec->link != elf->symtab ||
+		    !base || base->deleted || !base->data)
+			continue;
+		for (j = 0; j < rsec->nr_relocs; j++) {
+			struct reloc *r = &rsec->relocs[j];
+			unsigned int size = rel_field_size(mach, r->type);
+
+			if (r->deleted)
+				continue;
+			if (!size && r->addend) {
+				ERROR_SEC(base, "relocation at 0x%llx against %s: type %u has no implicit addend field of ours, the addend %lld is lost",
+					  (unsigned long long)r->offset, r->sym->name, r->type,
+					  (long long)r->addend);
+				ret = -1;
+				continue;
+			}
+			if (!size)
+				continue;
+			if (r->offset + size > base->size) {
+				ERROR_SEC(base, "relocation at 0x%llx against %s: field outside the section",
+					  (unsigned long long)r->offset, r->sym->name);
+				ret = -1;
+				continue;
+			}
+			if (!in) {
+				rel_clear(mach, r->type, base->data + r->offset);
+				continue;
+			}
+			if (rel_insert(mach, r->type, base->data + r->offset, r->addend)) {
+				ERROR_SEC(base, "relocation at 0x%llx against %s: type %u cannot hold the addend %lld in its field",
+					  (unsigned long long)r->offset, r->sym->name, r->type,
+					  (long long)r->addend);
+				ret = -1;
+			}
+		}
+	}
+	return ret;
+}
+
 int elf_write(struct elf *elf, const char *path)
+{
+	int ret;
+
+	if (!elf->rel)
+		return elf_write_out(elf, path);
+	ret = rel_fold(elf, true);
+	if (!ret)
+		ret = elf_write_out(elf, path);
+	rel_fold(elf, false);
+	return ret;
+}
+
+static int elf_write_out(struct elf *elf, const char *path)
 {
 	struct writer w = { .elf = elf, .path = path };
 	int fd, ret = -1;

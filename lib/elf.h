@@ -36,7 +36,8 @@ struct section;
 struct symbol;
 
 struct reloc {
-	struct section *rsec;		/* the SHT_RELA section holding it */
+	struct section *rsec;		/* the SHT_RELA section holding it (SHT_REL
+					   on disk: see struct elf's rel) */
 	uint64_t offset;		/* in rsec->base */
 	unsigned int type;
 	int64_t addend;
@@ -109,6 +110,12 @@ struct elf {
 	GElf_Ehdr ehdr;
 	int elfclass;			/* ELFCLASS32/64 */
 	bool big_endian;
+	/*
+	 * SHT_REL on disk (32-bit arm ET_REL): relocation sections are RELA
+	 * in the model (".rela<base>", addend in reloc->addend, zero in the
+	 * field's bits), read and written as REL (lib/rel.c)
+	 */
+	bool rel;
 
 	struct section **sections;	/* index order at read time, appended after */
 	size_t nr_sections, alloc_sections;

@@ -1,10 +1,12 @@
 # shellcheck shell=bash
-# 32-bit arm cases shared by 65-arm-6.1.bats and 66-arm-6.12.bats (issue 12,
-# groundwork): each arm_* function is one @test body, run against the test
-# kernel that test/lib/kernel.sh selects (KLPB_ARCH=arm, KLPB_KVER).  These
-# kernels have no CONFIG_LIVEPATCH (arm has no HAVE_LIVEPATCH on 6.1/6.12);
-# the cases check the kernel itself and the booted prototype of the
-# redirection the in-module core will use (test/integration/arm-redirect).
+# 32-bit arm cases shared by 65-arm-6.1.bats and 66-arm-6.12.bats (issue
+# 12): each arm_* function is one @test body, run against the test kernel
+# that test/lib/kernel.sh selects (KLPB_ARCH=arm, KLPB_KVER).  These kernels
+# have no CONFIG_LIVEPATCH (arm has no HAVE_LIVEPATCH on 6.1/6.12): the
+# cases check the kernel itself, the booted prototype of the redirection
+# (test/integration/arm-redirect), and patch modules built by `klp-build -a
+# arm` with the in-module core (kmod-template/klpb-ftrace.c and
+# klpb-arch-arm.c).
 # shellcheck disable=SC2016,SC2154 # guest checks are literal; bats variables
 
 ARM_PROTO=$KLPB_REPO/test/integration/arm-redirect
@@ -154,5 +156,209 @@ GUEST
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	[[ $(guest_after removed) == "$(guest_after before)" ]]
 	[[ $(guest_after uname-removed) == armv7l ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# ---------------------------------------------------------------- klp-build -a arm
+
+# arm_module_checks KO FUNC: a patch module of the in-module core for arm: no
+# livepatch marker, no .klp sections, REL relocations only (the arm loader
+# refuses SHT_RELA), and FUNC's unwind index kept, named after its text
+# section (module_finalize pairs them by name) with a PREL31 to FUNC
+arm_module_checks() {
+	local ko=$1 func=$2 secs
+	[[ -z $(modinfo -F livepatch "$ko") ]]
+	secs=$(readelf -SW "$ko")
+	refute_grep '\.klp\.(rela|sym|relocs|strings)' "$secs"
+	refute_grep ' RELA ' "$secs"
+	grep -E "\.ARM\.exidx\.text\.$func +ARM_EXIDX" <<<"$secs"
+	readelf -rW "$ko" | awk -v s="'.rel.ARM.exidx.text.$func'" '/^Relocation section/ { f = ($3 == s) } f' |
+		grep -E "R_ARM_PREL31 +[0-9a-f]+ +$func\$"
+}
+
+# arm_lp_one NAME: `klp-build -a arm` on a kernel without CONFIG_LIVEPATCH
+# builds a patch module for one changed function with a prologue
+# (cmdline_proc_show: push {r4, lr} before its ftrace site) with the
+# in-module core; in the guest /sys/kernel/livepatch/NAME appears with
+# enabled=1, transition=0, vmlinux/patched=1, vmlinux/cmdline_proc_show,1,
+# the kernel's log lines, no rmmod while enabled; echo 0 > enabled restores
+# the function and removes the directory, rmmod works; clean dmesg, no
+# unwinder complaint.  The user's tree is left alone.
+arm_lp_one() {
+	local name=$1 before ko
+	before=$(tree_fingerprint)
+	klpb "$name" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tree_fingerprint)" = "$before" ]
+	assert_output_has "no CONFIG_LIVEPATCH: the module gets klp-build's in-module core"
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	arm_module_checks "$ko" cmdline_proc_show
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { cat /proc/cmdline; }
+mark before; check
+mark root-before; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark again; check
+mark enabled; cat /sys/kernel/livepatch/$name/enabled
+mark transition; cat /sys/kernel/livepatch/$name/transition
+mark patched; cat /sys/kernel/livepatch/$name/vmlinux/patched
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched
+mark taint; cat /proc/sys/kernel/tainted
+rmmod $name 2>/dev/null; rc=\$?; mark rmmod-enabled-rc; echo \$rc
+mark still; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+mark dir-disabled; ls -d /sys/kernel/livepatch/$name 2>/dev/null || echo gone
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+mark root-removed; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name|unwind" || true
+	assert_guest_lacks before klpb_one_function
+	[[ $(guest_after root-before) == none ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == *console=ttyAMA0*" klpb_one_function" ]]
+	[[ $(guest_after again) == "$(guest_after after)" ]]
+	[[ $(guest_after enabled) == 1 ]]
+	[[ $(guest_after transition) == 0 ]]
+	[[ $(guest_after patched) == 1 ]]
+	[[ $(guest_after funcdir) == "cmdline_proc_show,1" ]]
+	(( $(guest_after taint) & (1 << 15) ))
+	[[ $(guest_after rmmod-enabled-rc) != 0 ]]
+	[[ $(guest_after still) == *" klpb_one_function" ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	assert_guest_lacks disabled klpb_one_function
+	[[ $(guest_after disabled) == *console=ttyAMA0* ]]
+	[[ $(guest_after dir-disabled) == gone ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	assert_guest_lacks removed klpb_one_function
+	[[ $(guest_after root-removed) == none ]]
+	qemu_dmesg "$QEMU_LOG" | grep -oE "livepatch: (enabling patch '$name'|'$name': [a-z ]+)" >"$BATS_TEST_TMPDIR/lines"
+	diff -u - "$BATS_TEST_TMPDIR/lines" <<LINES
+livepatch: enabling patch '$name'
+livepatch: '$name': starting patching transition
+livepatch: '$name': patching complete
+livepatch: '$name': starting unpatching transition
+livepatch: '$name': unpatching complete
+LINES
+	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# arm_warn NAME: a WARN in patched code (patches/20): the warning names the
+# patched function, and its backtrace goes through the patch module's copy
+# of cmdline_proc_show back into the kernel's seq_read_iter: the module's
+# .ARM.exidx.text.cmdline_proc_show was kept and registered for the copy
+arm_warn() {
+	local name=$1 d
+	klpb "$name" "$PATCHDIR/20-cmdline-warn.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	arm_module_checks "$BATS_TEST_TMPDIR/out/$name.ko" cmdline_proc_show
+	LIFECYCLE_DMESG=any lifecycle "$name" 'cat /proc/cmdline >/dev/null; echo read-rc=$?'
+	[[ $(guest_after after) == read-rc=0 ]]
+	[[ $(guest_after disabled) == read-rc=0 ]]
+	d=$(qemu_dmesg "$QEMU_LOG")
+	echo "$d" | grep -A30 klpb_warn_in_patched_code
+	[[ $(grep -c 'klpb_warn_in_patched_code' <<<"$d") == 1 ]]
+	grep -E 'WARNING: CPU: [0-9]+ PID: [0-9]+ at fs/proc/cmdline.c:[0-9]+ cmdline_proc_show' <<<"$d"
+	# arm's backtrace lines: "callee from caller+off/size" (booted 6.1)
+	grep -E "cmdline_proc_show \[$name\] from seq_read_iter\+" <<<"$d"
+	refute_grep 'unwind:|invalid opcode|Oops|BUG:|[Kk]ernel panic|Unrecoverable' "$d"
+}
+
+# arm_consistency NAME: as arm64's (60-arm64.bash a64_consistency), through the
+# kernel's EABI unwinder: patches/21 changes do_nanosleep; with a `sleep`
+# inside the kernel's do_nanosleep the load fails, naming the task and the
+# function; once it is gone the load works; with a `sleep` inside the patch
+# module's do_nanosleep (entered through klpb_arm_tramp, its frame
+# unwound with the module's .ARM.exidx) "echo 0 > enabled" fails and the
+# patch stays; once it is gone, disable and rmmod work; clean dmesg.
+arm_consistency() {
+	local name=$1 ko
+	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
+sleep 1000 & pid=\$!
+sleep 1
+insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
+mark busy-show; show
+mark busy-lsmod; grep -c "^$name " /proc/modules
+kill \$pid; wait \$pid
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+mark show; show
+echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
+mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
+mark busy-disabled-show; show
+kill \$pid; wait \$pid
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled-show; show
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	[[ $(guest_after busy-insmod-rc) != 0 ]]
+	[[ $(guest_after busy-show) == unpatched ]]
+	[[ $(guest_after busy-lsmod) == 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': patching refused: task [0-9]+ \(sleep\) is in do_nanosleep \(do_nanosleep\+0x"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# the two sleeps since the patch: both through the new do_nanosleep
+	[[ $(guest_after show) == " klpb_sleeps=2" ]]
+	[[ $(guest_after busy-disable-rc) != 0 ]]
+	[[ $(guest_after busy-enabled) == 1 ]]
+	[[ $(guest_after busy-disabled-show) == " klpb_sleeps=2" ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': unpatching refused: task [0-9]+ \(sleep\) is in the patched do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+ \[$name\]\)"
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled-show) == unpatched ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# arm_syscalls NAME: syscalls replaced with KLP_SYSCALL_DEFINE1 (newuname:
+# uname -m) and KLP_SYSCALL_DEFINE0 (getppid) (patches/33).  Without syscall
+# wrappers the body is inlined into the notrace __do_sys_*, so the traced
+# entry is patched: sys_getppid, and __se_sys_newuname, whose alias
+# sys_newuname ("push {lr}; bl; b __do_sys_newuname") is what kallsyms
+# prints (the core accepts that alias when it checks the address)
+arm_syscalls() {
+	local name=$1
+	klpb "$name" "$PATCHDIR/33-syscalls-newuname-getppid.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "changed kernel/sys.o __se_sys_newuname"
+	assert_output_has "changed kernel/sys.o sys_getppid"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+# uname(2) -> newuname; a child shell's \$PPID (getppid) minus its parent's pid
+check() { echo "\$(uname -m) \$(sh -c 'sh -c "echo \\\$PPID"; echo \$\$' | { read -r c; read -r p; echo \$((c - p)); })"; }
+mark before; check
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark funcs; ls /sys/kernel/livepatch/$name/vmlinux | grep , | sort | tr '\n' ' '; echo
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "armv7l 0" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "klpb_syscall 100000" ]]
+	[[ $(guest_after funcs) =~ ^__se_sys_newuname,[0-9]+\ sys_getppid,[0-9]+\ $ ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "armv7l 0" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "armv7l 0" ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }

@@ -4,12 +4,15 @@
 # arm-linux-gnueabihf-gcc through the driver's "build original" stage) boots
 # under QEMU virt with a clean dmesg, refuses livepatch-marked modules, and
 # the prototype redirects functions with prologues through ftrace by undoing
-# the prologue (test/integration/arm-redirect).
+# the prologue (test/integration/arm-redirect); `klp-build -a arm` builds
+# patch modules with the in-module core that load, redirect, disable and
+# unload (65-arm.bash, and the shared cases of 20-livepatch.bash).
 
 KLPB_ARCH=arm
 KLPB_KVER=6.12
 load ../lib/bats-common
 load 65-arm.bash
+load 20-livepatch.bash
 
 setup_file() {
 	arm_need_tools
@@ -20,3 +23,10 @@ setup_file() {
 @test "arm 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { noklp_boot armv7l; }
 @test "arm 6.12: a module marked MODULE_INFO(livepatch) is refused" { noklp_livepatch_refused; }
 @test "arm 6.12: prototype: ftrace redirection that undoes the prologue: vmlinux functions with prologues, a syscall, six stack arguments with callee-saved registers, a leaf; the naive way breaks the stack" { arm_redirect; }
+@test "arm 6.12: klp-build -a arm: one changed function with a prologue through the in-module core (no CONFIG_LIVEPATCH): REL module with the function's unwind index, /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; arm_lp_one arm_one; }
+@test "arm 6.12: in-module core: a changed function with a frame calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper arm_helper; }
+@test "arm 6.12: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function arm_newfn; }
+@test "arm 6.12: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data arm_newdata; }
+@test "arm 6.12: in-module core: WARN in patched code: the backtrace unwinds through the patched function (its .ARM.exidx kept)" { klpb_need_tools; arm_warn arm_warn; }
+@test "arm 6.12: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function; stacks walked with the EABI unwinder), then it works" { klpb_need_tools; arm_consistency arm_cons; }
+@test "arm 6.12: in-module core: syscalls (KLP_SYSCALL_DEFINE1 newuname, KLP_SYSCALL_DEFINE0 getppid): the traced entries patched, sys_newuname an alias of __se_sys_newuname" { klpb_need_tools; arm_syscalls arm_sys; }

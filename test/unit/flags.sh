@@ -41,3 +41,17 @@ read -r -a _klpb_s390_diff <<<"$("$_klpb_cdo" --arch-info s390x 2>/dev/null | se
 [ "${#_klpb_s390_diff[@]}" -gt 0 ] ||
 	echo "flags.sh: no s390x diff_cflags from $_klpb_cdo --arch-info (tools not built?)" >&2
 S390X_CFLAGS=("${S390X_KERNEL_CFLAGS[@]}" "${_klpb_s390_diff[@]}")
+
+# 32-bit arm cases (a fixture file 'arch' saying arm): the kernel's arm
+# flags (ARM mode, EABI, -pg: "push {lr}; bl __gnu_mcount_nc" after the
+# prologue, unwind tables: .ARM.exidx per function), plus what klp-build
+# gives arm diff objects (-mword-relocations: addresses from ABS32 literal
+# words); REL relocations, whose addends lib/elf.c reads from the fields.
+ARM_CC=${ARM_CC:-arm-linux-gnueabihf-gcc}
+ARM_KERNEL_CFLAGS=(-Os -c -marm -march=armv7-a -mabi=aapcs-linux -mfloat-abi=soft
+	-funwind-tables -pg -ffunction-sections -fdata-sections -fno-common -fno-PIE
+	-fno-strict-aliasing -nostdinc -fno-stack-protector -fno-builtin -w)
+read -r -a _klpb_arm_diff <<<"$("$_klpb_cdo" --arch-info arm 2>/dev/null | sed -n 's/^diff_cflags=//p')"
+[ "${#_klpb_arm_diff[@]}" -gt 0 ] ||
+	echo "flags.sh: no arm diff_cflags from $_klpb_cdo --arch-info (tools not built?)" >&2
+ARM_CFLAGS=("${ARM_KERNEL_CFLAGS[@]}" "${_klpb_arm_diff[@]}")
