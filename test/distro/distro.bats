@@ -41,19 +41,23 @@ sign_module() {
 		"$KLPB_TEST_BUILD/certs/signing_key.x509" "$1"
 }
 
-# build_module NAME: copy the build's NAME.ko (found through modules.order)
-# to BATS_TEST_TMPDIR, without debug info, signed; prints its path.  Fails
-# if the module depends on another (the guest scripts load only NAME).
-build_module() {
-	local rel ko deps
+# build_modules NAME: copy the build's NAME.ko and the modules it depends on
+# (modinfo depends, found through modules.order) into BATS_TEST_TMPDIR/mods,
+# without debug info, signed; MODS_LOAD: their names in load order
+build_modules() {
+	local rel ko deps d
+	[[ " ${MODS_LOAD:-} " != *" $1 "* ]] || return 0
 	rel=$(grep -E "(^|/)$1\.(ko|o)\$" "$KLPB_TEST_BUILD/modules.order") ||
 		{ echo "$1 is not a module of $KLPB_TEST_BUILD" >&2; return 1; }
-	ko=$BATS_TEST_TMPDIR/$1.ko
+	mkdir -p "$BATS_TEST_TMPDIR/mods"
+	ko=$BATS_TEST_TMPDIR/mods/$1.ko
 	strip --strip-debug -o "$ko" "$KLPB_TEST_BUILD/${rel%.*}.ko"
 	deps=$(modinfo -F depends "$ko")
-	[[ -z $deps ]] || { echo "$1.ko depends on $deps" >&2; return 1; }
+	for d in ${deps//,/ }; do
+		build_modules "$d" || return 1
+	done
 	sign_module "$ko"
-	printf '%s\n' "$ko"
+	MODS_LOAD="${MODS_LOAD:-} $1"
 }
 
 # distro_dmesg_clean: dmesg clean, and no module loaded unsigned
@@ -127,16 +131,15 @@ check() { grep " /tmp/m overlay " /proc/mounts || echo "no overlay mount"; }
 ovl_mount() { mount -t overlay overlay -o lowerdir=/tmp/l1:/tmp/l2 /tmp/m; rc=$?; mark mount-rc; echo $rc; }'
 
 @test "module (=m): ovl_show_options of overlay.ko, loaded before the patch: /proc/mounts patched, disabled, unloaded, clean dmesg" {
-	local ovl
 	klpb d_overlay "$KLPB_REPO/test/distro/patches/overlay-show-options.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	assert_output_has "changed fs/overlayfs/super.o ovl_show_options"
 	sign_module "$BATS_TEST_TMPDIR/out/d_overlay.ko"
-	ovl=$(build_module overlay)
+	build_modules overlay
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 $OVL_GUEST
-insmod /klpb/overlay.ko; rc=\$?; mark overlay-rc; echo \$rc
+rc=0; for m in $MODS_LOAD; do insmod /klpb/mods/\$m.ko || { rc=\$?; break; }; done; mark overlay-rc; echo \$rc
 ovl_mount
 mark before; check
 klp_insmod /klpb/d_overlay.ko; rc=\$?; mark insmod-rc; echo \$rc
@@ -149,7 +152,7 @@ rmmod d_overlay; rc=\$?; mark rmmod-rc; echo \$rc
 mark removed; check
 umount /tmp/m; rmmod overlay; rc=\$?; mark overlay-rmmod-rc; echo \$rc
 GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/d_overlay.ko" "$ovl"
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/d_overlay.ko" "$BATS_TEST_TMPDIR/mods"
 	qemu_guest_out "$QEMU_LOG"
 	[[ $(guest_after overlay-rc) == 0 ]]
 	[[ $(guest_after mount-rc) == 0 ]]
@@ -168,16 +171,15 @@ GUEST
 }
 
 @test "module (=m): the same patch, overlay.ko loaded after it (late patching), and unloaded while patched" {
-	local ovl
 	klpb d_overlay_late "$KLPB_REPO/test/distro/patches/overlay-show-options.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	sign_module "$BATS_TEST_TMPDIR/out/d_overlay_late.ko"
-	ovl=$(build_module overlay)
+	build_modules overlay
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 $OVL_GUEST
 klp_insmod /klpb/d_overlay_late.ko; rc=\$?; mark insmod-rc; echo \$rc
-insmod /klpb/overlay.ko; rc=\$?; mark overlay-rc; echo \$rc
+rc=0; for m in $MODS_LOAD; do insmod /klpb/mods/\$m.ko || { rc=\$?; break; }; done; mark overlay-rc; echo \$rc
 klp_wait_transition d_overlay_late
 ovl_mount
 mark after; check
@@ -185,7 +187,7 @@ umount /tmp/m; rmmod overlay; rc=\$?; mark overlay-rmmod-rc; echo \$rc
 klp_disable d_overlay_late; rc=\$?; mark disable-rc; echo \$rc
 rmmod d_overlay_late; rc=\$?; mark rmmod-rc; echo \$rc
 GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/d_overlay_late.ko" "$ovl"
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/d_overlay_late.ko" "$BATS_TEST_TMPDIR/mods"
 	qemu_guest_out "$QEMU_LOG"
 	[[ $(guest_after insmod-rc) == 0 ]]
 	[[ $(guest_after overlay-rc) == 0 ]]
