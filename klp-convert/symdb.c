@@ -227,7 +227,7 @@ static int kobj_load(struct kobj *k)
 	if (k->load_failed)
 		return -1;
 	INFO("reading %s", k->path);
-	k->elf = elf_read(k->path);
+	k->elf = elf_read_symbols(k->path);
 	if (!k->elf) {
 		k->load_failed = true;
 		return -1;
@@ -423,7 +423,7 @@ static void filter_by_object(struct kobj *k, const char *objfile, int *cand, int
 	struct elf *obj;
 	size_t i;
 
-	obj = elf_read(path);
+	obj = elf_read_symbols(path);
 	free(path);
 	if (!obj)
 		return;		/* elf_read said why; the caller reports ambiguity */

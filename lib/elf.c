@@ -398,7 +398,23 @@ static struct symbol *new_symbol(struct elf *elf)
  * offsets of symbols and relocations inside their sections.  (In linked
  * files, vmlinux, symbol values and relocation offsets are addresses.)
  */
-static int read_sections(struct elf *elf, Elf *e, size_t file_size)
+/*
+ * symbols_only (elf_read_symbols): section contents only of the tables the
+ * symbols need (symbol, string, extended index and group sections), no
+ * relocations: a vmlinux with debug info and --emit-relocs (x86_64 with
+ * RANDOMIZE_BASE, i.e. distribution kernels) has hundreds of MB of both.
+ */
+static bool wants_data(const struct section *sec, bool symbols_only)
+{
+	switch (sec->sh.sh_type) {
+	case SHT_SYMTAB: case SHT_STRTAB: case SHT_SYMTAB_SHNDX: case SHT_GROUP:
+		return true;
+	default:
+		return !symbols_only;
+	}
+}
+
+static int read_sections(struct elf *elf, Elf *e, size_t file_size, bool symbols_only)
 {
 	size_t shnum, shstrndx, i;
 
@@ -450,6 +466,8 @@ static int read_sections(struct elf *elf, Elf *e, size_t file_size)
 			 * decoded through gelf below, everything else stays in
 			 * target byte order.
 			 */
+			if (!wants_data(sec, symbols_only))
+				goto no_data;
 			d = elf_rawdata(scn, NULL);
 			if (!d || d->d_size != sec->size) {
 				ERROR("%s: section %s: cannot read data: %s",
@@ -459,6 +477,7 @@ static int read_sections(struct elf *elf, Elf *e, size_t file_size)
 			sec->data = xzalloc(sec->size);
 			memcpy(sec->data, d->d_buf, sec->size);
 		}
+no_data:
 		if (i && sec->sh.sh_type != SHT_NOBITS && sec->sh.sh_entsize &&
 		    sec->size % sec->sh.sh_entsize) {
 			ERROR("%s: section %s: size %zu is not a multiple of its entry size %llu",
@@ -645,7 +664,7 @@ static void rel_to_rela_model(struct section *rsec)
 	}
 }
 
-static int read_relocs(struct elf *elf, Elf *e)
+static int read_relocs(struct elf *elf, Elf *e, bool symbols_only)
 {
 	bool is_rel = elf->ehdr.e_type == ET_REL;
 	size_t i, j;
@@ -657,6 +676,8 @@ static int read_relocs(struct elf *elf, Elf *e)
 			sec->link = elf->sections[sec->sh.sh_link];
 		if (sec->sh.sh_type == SHT_GROUP)
 			sec->group_sym = find_symbol_by_index(elf, sec->sh.sh_info);
+		if (symbols_only)
+			continue;
 		if (sec->sh.sh_type == SHT_REL && !rel_machine(elf->ehdr.e_machine)) {
 			ERROR("%s: section %s: REL relocations are not supported for machine %u",
 			      elf->path, sec->name, (unsigned)elf->ehdr.e_machine);
@@ -751,7 +772,7 @@ static int read_relocs(struct elf *elf, Elf *e)
 	return 0;
 }
 
-struct elf *elf_read(const char *path)
+static struct elf *read_elf(const char *path, bool symbols_only)
 {
 	struct elf *elf;
 	struct stat st;
@@ -789,7 +810,8 @@ struct elf *elf_read(const char *path)
 		goto err;
 	}
 
-	if (read_sections(elf, e, st.st_size) || read_symbols(elf, e) || read_relocs(elf, e))
+	if (read_sections(elf, e, st.st_size, symbols_only) || read_symbols(elf, e) ||
+	    read_relocs(elf, e, symbols_only))
 		goto err;
 	elf_end(e);
 	close(fd);
@@ -799,6 +821,16 @@ err:
 	close(fd);
 	elf_free(elf);
 	return NULL;
+}
+
+struct elf *elf_read(const char *path)
+{
+	return read_elf(path, false);
+}
+
+struct elf *elf_read_symbols(const char *path)
+{
+	return read_elf(path, true);
 }
 
 struct elf *elf_create_like(const struct elf *tmpl, const char *path)

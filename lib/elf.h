@@ -133,6 +133,10 @@ struct elf {
 
 /* Reading, writing, freeing */
 struct elf *elf_read(const char *path);
+/* the same with the section headers, symbols and string tables only: no
+ * other section's contents (data NULL) and no relocations (for lookups in
+ * a linked vmlinux or module) */
+struct elf *elf_read_symbols(const char *path);
 struct elf *elf_create_like(const struct elf *tmpl, const char *path);
 int elf_write(struct elf *elf, const char *path);
 void elf_free(struct elf *elf);

@@ -141,6 +141,29 @@ teardown() {
 	rm -rf "$work"
 }
 
+@test "build patched: a changed .c file is found through the build dir's index: its object, and an object that #includes it (kernel/sched/rt.c -> build_policy.o), as a scan of every .cmd file finds them" {
+	local p=$BATS_TEST_TMPDIR/comment.patch work got want f
+	comment_patch "$p" fs/proc/cmdline.c kernel/sched/rt.c
+	klpb t_idx --keep --stop-after-build-patched "$p"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	work=$(sed -n 's/^klp-build: work dir kept: //p' <<<"$output")
+	[ -d "$work" ]
+	got=$(cd "$work/patched" && find . -name '*.o' | sed 's|^\./||' | LC_ALL=C sort)
+	want=$(for f in fs/proc/cmdline.c kernel/sched/rt.c; do
+		find "$KLPB_TEST_BUILD" -name '.*.o.cmd' -not -path '*/.klp-build/*' -print0 |
+			xargs -0 grep -lE "^(source_[^ ]* := | +)$KLPB_TEST_SRC/${f//./\\.}( |\$)" || true
+	done | sed -E "s|^$KLPB_TEST_BUILD/||; s|(^\|/)\.([^/]*)\.cmd\$|\1\2|" | LC_ALL=C sort -u)
+	echo "recompiled: $got"
+	echo "scan: $want"
+	[[ $want == *kernel/sched/build_policy.o* && $want == *fs/proc/cmdline.o* ]]
+	[ "$got" = "$want" ]
+	# one index, of this build
+	[ "$(find "$KLPB_TEST_BUILD/.klp-build" -maxdepth 1 -name 'deps-*' | wc -l)" -eq 1 ]
+	grep -q "^$KLPB_TEST_SRC/kernel/sched/rt.c $KLPB_TEST_BUILD/kernel/sched/.build_policy.o.cmd\$" "$KLPB_TEST_BUILD"/.klp-build/deps-*
+	rm -rf "$work"
+}
+
 @test "refused: a patch that does not apply (patch named, patch output shown)" {
 	local before
 	before=$(tree_fingerprint)

@@ -73,6 +73,20 @@ KLPB_TEST_NAME=$KLPB_ARCH-$KLPB_KVER${KLPB_VARIANT:+-$KLPB_VARIANT}
 KLPB_TEST_DIR=$KLPB_CACHE/test/$KLPB_TEST_NAME
 KLPB_TEST_BUILD=$KLPB_TEST_DIR/build
 KLPB_TEST_CONFIG_FRAG=${KLPB_TEST_CONFIG_FRAG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../configs" && pwd)/$KLPB_TEST_NAME.config}
+# KLPB_VARIANT=debian-cloud (x86_64 6.1, make check-distro): not tinyconfig
+# and a fragment but Debian's own config of the cloud-amd64 flavour from
+# linux-config-$KLPB_KVER, through scripts/debian-config.sh (debian-FLAVOUR:
+# config.amd64_none_FLAVOUR-amd64.xz; plain "debian": the generic amd64).
+# KLPB_TEST_CONFIG_FRAG is then that .xz file (a newer package rebuilds).
+KLPB_DEBIAN_FLAVOUR=""
+case $KLPB_VARIANT in
+debian) KLPB_DEBIAN_FLAVOUR=amd64 ;;
+debian-*) KLPB_DEBIAN_FLAVOUR=${KLPB_VARIANT#debian-}-amd64 ;;
+esac
+if [[ -n $KLPB_DEBIAN_FLAVOUR ]]; then
+	KLPB_DEBIAN_CONFIG_DIR=/usr/src/linux-config-$KLPB_KVER
+	KLPB_TEST_CONFIG_FRAG=$KLPB_DEBIAN_CONFIG_DIR/config.amd64_none_$KLPB_DEBIAN_FLAVOUR.xz
+fi
 KLPB_DRIVER=$KLPB_REPO/klp-build/klp-build
 
 # kernel_extract: extract the Debian tarball once into $KLPB_TEST_SRC
@@ -110,10 +124,16 @@ kernel_extract() {
 
 # kernel_test_config OUT: tinyconfig + the test fragment, run through
 # olddefconfig in a scratch dir; writes the full .config to OUT and checks
-# that every option of the fragment ended up as requested.
+# that every option of the fragment ended up as requested.  A Debian variant:
+# Debian's config as scripts/debian-config.sh derives it (and checks it).
 kernel_test_config() {
 	local out=$1 src tmp
 	src=$(kernel_extract) || return 1
+	if [[ -n $KLPB_DEBIAN_FLAVOUR ]]; then
+		KLPB_DEBIAN_CONFIG_DIR=$KLPB_DEBIAN_CONFIG_DIR \
+			bash "$KLPB_REPO/scripts/debian-config.sh" -f "$KLPB_DEBIAN_FLAVOUR" -s "$src" "$out"
+		return
+	fi
 	tmp=$(mktemp -d)
 	if ! { make -s -C "$src" O="$tmp" "${KLPB_MAKE_ARGS[@]}" tinyconfig &&
 	       KCONFIG_CONFIG=$tmp/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$tmp" \
