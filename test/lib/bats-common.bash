@@ -202,6 +202,59 @@ test_module() {
 		{ cat "$1/build.log"; return 1; }
 }
 
+# noklp_consistency NAME: the in-module core (arm64, 32-bit arm) switches
+# only when no task has a function being replaced on its stack. patches/21
+# changes do_nanosleep (and counts its calls in /proc/cmdline): with a
+# `sleep` inside the kernel's do_nanosleep the load fails, naming the task
+# and the function; once it is gone the load works; with a `sleep` inside
+# the patch module's do_nanosleep "echo 0 > enabled" fails and the patch
+# stays; once it is gone, disable and rmmod work; clean dmesg.
+noklp_consistency() {
+	local name=$1 ko
+	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
+sleep 1000 & pid=\$!
+sleep 1
+insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
+mark busy-show; show
+mark busy-lsmod; grep -c "^$name " /proc/modules
+kill \$pid; wait \$pid
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+mark show; show
+echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
+mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
+mark busy-disabled-show; show
+kill \$pid; wait \$pid
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled-show; show
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	[[ $(guest_after busy-insmod-rc) != 0 ]]
+	[[ $(guest_after busy-show) == unpatched ]]
+	[[ $(guest_after busy-lsmod) == 0 ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': patching refused: task [0-9]+ \(sleep\) is in do_nanosleep \(do_nanosleep\+0x"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	# the two sleeps since the patch: both through the new do_nanosleep
+	[[ $(guest_after show) == " klpb_sleeps=2" ]]
+	[[ $(guest_after busy-disable-rc) != 0 ]]
+	[[ $(guest_after busy-enabled) == 1 ]]
+	[[ $(guest_after busy-disabled-show) == " klpb_sleeps=2" ]]
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': unpatching refused: task [0-9]+ \(sleep\) is in the patched do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+ \[$name\]\)"
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled-show) == unpatched ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # noklp_livepatch_refused: a module marked MODULE_INFO(livepatch, "Y") is
 # refused by a kernel without CONFIG_LIVEPATCH
 noklp_livepatch_refused() {
