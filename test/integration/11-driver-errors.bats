@@ -362,6 +362,28 @@ next_run_works() {
 	next_run_works
 }
 
+@test "SIGINT while the .c dependency index is written: no part of it is left; the next run writes it" {
+	local d=$KLPB_TEST_BUILD/.klp-build left
+	# (the index is a cache: the next run writes it again)
+	rm -f "$d"/deps-*
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	# a grep stand-in that is slow only for the index's search; the index
+	# is written in the driver's foreground, so the trap runs once it ends
+	printf '#!/bin/bash
+if [[ $* == *%s* ]]; then touch %s/hanging; sleep 3; fi
+exec %s "$@"
+' \
+		"'[^ ]+\\.c( |\$)'" "$BATS_TEST_TMPDIR" "$(command -v grep)" >"$BATS_TEST_TMPDIR/bin/grep"
+	chmod +x "$BATS_TEST_TMPDIR/bin/grep"
+	interrupt INT 130 "build patched" "$P1"
+	left=$(find "$d" -maxdepth 1 -name 'deps-*')
+	[[ -z $left ]] || { echo "left in $d: $left" >&2; return 1; }
+	rm "$BATS_TEST_TMPDIR/bin/grep"
+	next_run_works
+	left=$(find "$d" -maxdepth 1 -name 'deps-*')
+	[[ -n $left && $left != *.tmp.* ]] || { echo "index after the next run: '$left'" >&2; return 1; }
+}
+
 @test "SIGINT and SIGTERM during diff (create-diff-object): it stops; the next run works" {
 	fake_tools "$HANG"
 	interrupt INT 130 diff "$P1"
