@@ -299,7 +299,7 @@ teardown() {
 	assert_output_has "a name with a newline"
 }
 
-@test "build key: any changed, added, removed, renamed or touched source file, or another compiler, invalidates the cached build; nothing else does" {
+@test "build key: any changed, added, removed, renamed or touched source file, or another compiler, assembler or linker, invalidates the cached build; nothing else does (a key from before binutils joined is migrated once)" {
 	local fake=$BATS_TEST_TMPDIR/fake b=$BATS_TEST_TMPDIR/build k f=fs/proc/cmdline.c
 	fake_built_tree "$fake"
 	[ "$(build_only "$fake" "$b")" = built ]
@@ -352,6 +352,37 @@ teardown() {
 	[ "$status" -eq 0 ]
 	assert_output_has "built: $b"
 	[ "$(build_only "$fake" "$b")" = built ]
+	# another linker or assembler (their version lines)
+	printf '#!/bin/bash\n[ "$1" != --version ] || { echo "GNU ld (klp-build test) 9.99"; exit 0; }\nexec %s "$@"\n' \
+		"$(command -v ld)" >"$BATS_TEST_TMPDIR/bin/ld"
+	chmod +x "$BATS_TEST_TMPDIR/bin/ld"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$KLPB_DRIVER" --build-original-only -s "$fake" -c "$KLPB_TEST_CFG" -b "$b"
+	[ "$status" -eq 0 ]
+	assert_output_has "built: $b"
+	rm "$BATS_TEST_TMPDIR/bin/ld"
+	[ "$(build_only "$fake" "$b")" = built ]
+	# a key written before the binutils line joined (build_key legacy) is
+	# trusted once and rewritten; a legacy key of another tree is not
+	k=$(cat "$b/.klp-build-key")
+	legacy_key() (
+		SRC=$fake ARCH=x86_64 CC=gcc
+		CONFIG_SHA=$(sha256sum <"$KLPB_TEST_CFG" | cut -d' ' -f1)
+		eval "$(grep -E '^KLPB_(RECIPE|KCFLAGS|KCPPFLAGS)=' "$KLPB_DRIVER")"
+		eval "$(sed -n '/^source_hash() {/,/^}/p;/^build_key() {/,/^}/p' "$KLPB_DRIVER")"
+		find_tool() { return 1; }
+		build_key legacy
+	)
+	legacy_key >"$b/.klp-build-key"
+	[ "$(cat "$b/.klp-build-key")" != "$k" ]
+	run "$KLPB_DRIVER" --build-original-only -s "$fake" -c "$KLPB_TEST_CFG" -b "$b"
+	[ "$status" -eq 0 ]
+	assert_output_has "cached: $b"
+	assert_output_has "its build key now records the binutils versions"
+	[ "$(cat "$b/.klp-build-key")" = "$k" ]
+	legacy_key >"$b/.klp-build-key"
+	touch -d '+2 min' "$fake/$f"
+	[ "$(build_only "$fake" "$b")" = built ]
+	[ "$(cat "$b/.klp-build-key")" != "$k" ]
 	# without tree-hash (an installed driver without it): the same key
 	k=$(cat "$b/.klp-build-key")
 	fake_tools
