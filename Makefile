@@ -81,10 +81,10 @@ BATS_CHECK := 00-smoke 01-assert-helpers 10-driver 11-driver-errors 12-driver-cc
 	20-livepatch 30-helpers 30-special 40-x86_64-6.12 41-helpers-6.12 42-refusals-6.12 \
 	51-ppc64le-6.12 55-s390x-6.1 61-arm64-6.12
 check-integration: all
-	bats --print-output-on-failure $(patsubst %,test/integration/%.bats,$(BATS_CHECK))
+	bats --timing --print-output-on-failure $(patsubst %,test/integration/%.bats,$(BATS_CHECK))
 
 check-integration-all: all
-	bats --print-output-on-failure test/integration
+	bats --timing --print-output-on-failure test/integration
 
 # the arm64 files alone (four cross-built kernels, in-module core; issue 10)
 check-arm64: all
