@@ -853,40 +853,41 @@ static bool klpb_is_trampoline(unsigned long addr)
 }
 
 /*
- * The return address lr (read at a record whose caller's frame pointer is
- * fp) stands for, as the kernel's unwinder recovers it; lr itself when it
- * is no trampoline; 0 when a trampoline cannot be recovered.
+ * *lr (read at a record whose caller's frame pointer is fp) becomes the
+ * return address it stands for, as the kernel's unwinder recovers it (left
+ * alone when it is no trampoline); false when a trampoline cannot be
+ * recovered.
  */
-static unsigned long klpb_recover_ret(struct task_struct *t, struct klpb_unwind *u,
-				      unsigned long lr, unsigned long fp)
+static bool klpb_recover_ret(struct task_struct *t, struct klpb_unwind *u,
+			     unsigned long *lr, unsigned long fp)
 {
 #ifdef CONFIG_FUNCTION_GRAPH_TRACER
-	if (lr == klpb_kaddr_return_to_handler) {
+	if (*lr == klpb_kaddr_return_to_handler) {
 		unsigned long (*graph_ret_addr)(struct task_struct *, int *, unsigned long,
 						unsigned long *) =
 			(void *)klpb_kaddr_ftrace_graph_ret_addr;
 		unsigned long orig;
 
 		if (!t->ret_stack)
-			return 0;
-		orig = graph_ret_addr(t, &u->graph_idx, lr, (unsigned long *)fp);
-		if (orig == lr)
-			return 0;
-		lr = klpb_strip_pac(orig);
+			return false;
+		orig = graph_ret_addr(t, &u->graph_idx, *lr, (unsigned long *)fp);
+		if (orig == *lr)
+			return false;
+		*lr = klpb_strip_pac(orig);
 	}
 #endif
 #ifdef CONFIG_KRETPROBES
-	if (lr == klpb_kaddr___kretprobe_trampoline) {
+	if (*lr == klpb_kaddr___kretprobe_trampoline) {
 		unsigned long (*find_ret_addr)(struct task_struct *, void *, void **) =
 			(void *)klpb_kaddr_kretprobe_find_ret_addr;
+		unsigned long orig = find_ret_addr(t, (void *)fp, &u->kr_cur);
 
-		lr = find_ret_addr(t, (void *)fp, &u->kr_cur);
-		if (!lr)
-			return 0;
-		lr = klpb_strip_pac(lr);
+		if (!orig)
+			return false;
+		*lr = klpb_strip_pac(orig);
 	}
 #endif
-	return lr;
+	return true;
 }
 
 /*
@@ -931,9 +932,8 @@ static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned 
 		}
 		next = READ_ONCE_NOCHECK(((unsigned long *)fp)[0]);
 		raw = klpb_strip_pac(READ_ONCE_NOCHECK(((unsigned long *)fp)[1]));
-		*where = raw;
-		lr = klpb_recover_ret(t, &u, raw, next);
-		if (!lr) {
+		*where = lr = raw;
+		if (!klpb_recover_ret(t, &u, &lr, next)) {
 			*unreliable = true;
 			return NULL;
 		}
@@ -949,9 +949,8 @@ static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned 
 		    (regs->pstate & PSR_MODE_MASK) == PSR_MODE_EL1h) {
 			struct klpb_unwind ux = { 0, NULL };
 
-			*where = klpb_strip_pac(regs->regs[30]);
-			lr = klpb_recover_ret(t, &ux, *where, regs->regs[29]);
-			if (!lr) {
+			*where = lr = klpb_strip_pac(regs->regs[30]);
+			if (!klpb_recover_ret(t, &ux, &lr, regs->regs[29])) {
 				*unreliable = true;
 				return NULL;
 			}
