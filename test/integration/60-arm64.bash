@@ -29,7 +29,7 @@ a64_config() {
 	for c in CONFIG_LIVEPATCH CONFIG_HAVE_LIVEPATCH CONFIG_HAVE_RELIABLE_STACKTRACE; do
 		! grep -q "^$c=y" "$cfg" || { echo "$c is set" >&2; return 1; }
 	done
-	if [[ $KLPB_VARIANT == kaslr ]]; then
+	if [[ $KLPB_VARIANT == *kaslr* ]]; then
 		# module PLTs: an option on 6.1 (selected by RANDOMIZE_BASE), always built on 6.12
 		local need=(CONFIG_RANDOMIZE_BASE CONFIG_RANDOMIZE_MODULE_REGION_FULL)
 		[[ $KLPB_KVER != 6.1 ]] || need+=(CONFIG_ARM64_MODULE_PLTS)
@@ -53,6 +53,28 @@ a64_config() {
 	cat "$BATS_TEST_TMPDIR/entry"
 	[[ $(grep -c $'\tnop' "$BATS_TEST_TMPDIR/entry") == 2 ]]
 	readelf -SW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | grep -q __patchable_function_entries
+	local value entry
+	value=$(readelf -sW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | awk '$8 == "cmdline_proc_show" { print $2 }')
+	entry=$(readelf -rW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" |
+		awk '/__patchable_function_entries/ { f = 1; next } /^Relocation section/ { f = 0 } f && $5 ~ /cmdline_proc_show/ { print $5, $6, $7; exit }')
+	echo "cmdline_proc_show at $value of its section; __patchable_function_entries: $entry"
+	if [[ $KLPB_VARIANT == o2* ]]; then
+		# -O2 on 6.12: DYNAMIC_FTRACE_WITH_CALL_OPS, -fpatchable-function-entry=4,2
+		# (two more NOPs before the symbol, the ftrace_ops literal; the
+		# entry names the first of them), 8-byte aligned functions
+		grep -qx CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE=y "$cfg"
+		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y "$cfg"
+		[[ $((16#$value)) == 8 ]]
+		[[ $entry == ".text.cmdline_proc_show + 0" ]]
+		aarch64-linux-gnu-objdump -d -j .text.cmdline_proc_show "$KLPB_TEST_BUILD/fs/proc/cmdline.o" |
+			awk '/^ +[0-9a-f]+:/ { print; if (++n == 2) exit }' >"$BATS_TEST_TMPDIR/pre"
+		cat "$BATS_TEST_TMPDIR/pre"
+		[[ $(grep -c $'\tnop' "$BATS_TEST_TMPDIR/pre") == 2 ]]
+	else
+		grep -qx CONFIG_CC_OPTIMIZE_FOR_SIZE=y "$cfg"
+		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y' "$cfg"; then echo "CALL_OPS at -Os" >&2; return 1; fi
+		[[ $((16#$value)) == 0 ]]
+	fi
 }
 
 # boots to the busybox init; no /sys/kernel/livepatch; clean dmesg
@@ -124,7 +146,7 @@ GUEST
 	run=$(guest_after text)
 	mod=$(guest_after modbase)
 	echo "_text: linked 0x$link, running 0x$run; klpb_redirect at $mod, $(( (mod - 16#$run) / 1048576 )) MB from _text"
-	if [[ $KLPB_VARIANT == kaslr ]]; then [[ $run != "$link" ]]; else [[ $run == "$link" ]]; fi
+	if [[ $KLPB_VARIANT == *kaslr* ]]; then [[ $run != "$link" ]]; else [[ $run == "$link" ]]; fi
 	# static function, static data (adrp/ldr), a static function by bl and
 	# by b: all through anchor-relative relocations the loader applied
 	[[ $(guest_after after) == "klpb_redirect: redirected cmdline_proc_show|static_command_line: "*console=ttyAMA0*"|KlpbCall26: "*" 168 kB|KlpbJump26: "*" 172 kB|" ]]
@@ -1037,7 +1059,7 @@ GUEST
 # line), so there the window is checked from the addresses only.
 a64_kaslr() {
 	local link run1 run2 mod end i
-	[[ $KLPB_VARIANT == kaslr ]] || { echo "a64_kaslr: not a KASLR kernel" >&2; return 1; }
+	[[ $KLPB_VARIANT == *kaslr* ]] || { echo "a64_kaslr: not a KASLR kernel" >&2; return 1; }
 	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$BATS_TEST_TMPDIR/"
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
 mark text; awk '$3 == "_text" { print $1 }' /proc/kallsyms
