@@ -82,6 +82,17 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 		 * __se_sys_*) share the entry */
 		size_t i;
 
+		int64_t lo = func->offset;
+
+		/*
+		 * -fpatchable-function-entry=N,M with M NOPs before the
+		 * symbol (arm64 6.12 DYNAMIC_FTRACE_WITH_CALL_OPS: 4,2, the
+		 * ops literal's two NOPs): the entry names the first of
+		 * them, in the bytes of the function's own section before it
+		 * that no symbol claims (section_owner).
+		 */
+		if (func->offset > 0 && section_owner(func->sec) == func)
+			lo = 0;
 		mcount = find_section(func->sec->elf, cdo->arch->ftrace_sites ?
 				      cdo->arch->ftrace_sites : "__mcount_loc");
 		for (i = 0; mcount && mcount->rela && i < mcount->rela->nr_relocs; i++) {
@@ -92,7 +103,7 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 				continue;
 			off = cdo->arch->reloc_target_offset(r) +
 			      (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->offset);
-			if (off >= (int64_t)func->offset &&
+			if (off >= lo &&
 			    off < (int64_t)(func->offset + cdo->arch->ftrace_window))
 				return true;
 		}

@@ -718,8 +718,13 @@ static struct {
 	char comm[TASK_COMM_LEN];
 	const char *func;
 	unsigned long addr;
+	unsigned long via;	/* the return trampoline addr was recovered from */
 	bool unreliable;
 } klpb_busy;
+
+/* set by the walk of one task: the trampoline its hit was recovered from */
+static unsigned long klpb_walk_via;
+static char klpb_busy_via[KSYM_SYMBOL_LEN + 16];
 
 #ifdef CONFIG_ARM64
 static unsigned long klpb_strip_pac(unsigned long lr)
@@ -806,49 +811,156 @@ static int klpb_build_ranges(bool enable, bool replacing)
 #include "klpb-arch-arm.c"
 #else
 /*
+ * Return trampolines: while the function graph tracer or a kretprobe is
+ * active, the saved return address of a traced/probed function is
+ * return_to_handler or __kretprobe_trampoline, not the address in its
+ * caller, so the frame records of a sleeping task hide exactly the
+ * functions the check looks for.  The kernel's own unwinder recovers them
+ * (6.1 arch/arm64/kernel/stacktrace.c unwind_next, 6.12
+ * kunwind_recover_return_address); the core does the same with the same
+ * functions, which vmlinux does not export (klp-convert fills the words):
+ * ftrace_graph_ret_addr() with retp = the caller's frame pointer (what
+ * prepare_ftrace_return recorded), then kretprobe_find_ret_addr() with the
+ * same fp (what arch_prepare_kretprobe recorded as ri->fp).  A trampoline
+ * that cannot be recovered makes the stack unreliable: no switch.
+ */
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+unsigned long klpb_kaddr_return_to_handler __section(".data.klpb_kaddr") = 0;
+unsigned long klpb_kaddr_ftrace_graph_ret_addr __section(".data.klpb_kaddr") = 0;
+#endif
+#ifdef CONFIG_KRETPROBES
+unsigned long klpb_kaddr___kretprobe_trampoline __section(".data.klpb_kaddr") = 0;
+unsigned long klpb_kaddr_kretprobe_find_ret_addr __section(".data.klpb_kaddr") = 0;
+#endif
+
+/* the unwinder's cursors into the task's return stacks (0/NULL at the start) */
+struct klpb_unwind {
+	int graph_idx;
+	void *kr_cur;
+};
+
+static bool klpb_is_trampoline(unsigned long addr)
+{
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+	if (addr == klpb_kaddr_return_to_handler)
+		return true;
+#endif
+#ifdef CONFIG_KRETPROBES
+	if (addr == klpb_kaddr___kretprobe_trampoline)
+		return true;
+#endif
+	return false;
+}
+
+/*
+ * *lr (read at a record whose caller's frame pointer is fp) becomes the
+ * return address it stands for, as the kernel's unwinder recovers it (left
+ * alone when it is no trampoline); false when a trampoline cannot be
+ * recovered.
+ */
+static bool klpb_recover_ret(struct task_struct *t, struct klpb_unwind *u,
+			     unsigned long *lr, unsigned long fp)
+{
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+	if (*lr == klpb_kaddr_return_to_handler) {
+		unsigned long (*graph_ret_addr)(struct task_struct *, int *, unsigned long,
+						unsigned long *) =
+			(void *)klpb_kaddr_ftrace_graph_ret_addr;
+		unsigned long orig;
+
+		if (!t->ret_stack)
+			return false;
+		orig = graph_ret_addr(t, &u->graph_idx, *lr, (unsigned long *)fp);
+		if (orig == *lr)
+			return false;
+		*lr = klpb_strip_pac(orig);
+	}
+#endif
+#ifdef CONFIG_KRETPROBES
+	if (*lr == klpb_kaddr___kretprobe_trampoline) {
+		unsigned long (*find_ret_addr)(struct task_struct *, void *, void **) =
+			(void *)klpb_kaddr_kretprobe_find_ret_addr;
+		unsigned long orig = find_ret_addr(t, (void *)fp, &u->kr_cur);
+
+		if (!orig)
+			return false;
+		*lr = klpb_strip_pac(orig);
+	}
+#endif
+	return true;
+}
+
+/*
  * Walk the frame records of task t, which is off-CPU (stop_machine): its
- * saved pc, then every record's return address.  At an exception boundary
- * (a record that is the stackframe of an EL1 pt_regs on this stack: entry.S
- * stores {x29, elr} there) the interrupted function may not have saved its
- * LR yet (a leaf, or before its prologue), so regs[30] counts as live too:
- * conservative, a stale LR only delays the switch.  Returns the range
- * found, or NULL; *unreliable when the chain leaves the stack or is too
- * deep.
+ * saved pc, then every record's return address (a return trampoline
+ * recovered as above).  At an exception boundary (a record that is the
+ * stackframe of an EL1 pt_regs on this stack: entry.S stores {x29, elr}
+ * there) the interrupted function may not have saved its LR yet (a leaf,
+ * or before its prologue), so regs[30] counts as live too: conservative, a
+ * stale LR only delays the switch (a trampoline there is recovered with
+ * the interrupted x29, with cursors of its own, or the stack is
+ * unreliable).  Returns the range found, or NULL; *unreliable when the
+ * chain leaves the stack, is too deep or has a trampoline that cannot be
+ * recovered.
  */
 static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned long *where,
 						bool *unreliable)
 {
 	unsigned long low = (unsigned long)task_stack_page(t), high = low + THREAD_SIZE;
 	unsigned long fp = thread_saved_fp(t), pc = thread_saved_pc(t);
+	struct klpb_unwind u = { 0, NULL };
 	const struct klpb_range *f;
 	int depth;
 
 	*unreliable = false;
 	*where = pc;
+	klpb_walk_via = 0;
+	if (klpb_is_trampoline(pc)) {
+		*unreliable = true;
+		return NULL;
+	}
 	f = klpb_find_range(pc);
 	if (f)
 		return f;
 	for (depth = 0; fp; depth++) {
 		struct pt_regs *regs;
-		unsigned long next, lr;
+		unsigned long next, lr, raw;
 
 		if (depth == KLPB_MAX_FRAMES || (fp & 7) || fp < low || fp > high - 16) {
 			*unreliable = true;
 			return NULL;
 		}
 		next = READ_ONCE_NOCHECK(((unsigned long *)fp)[0]);
-		lr = klpb_strip_pac(READ_ONCE_NOCHECK(((unsigned long *)fp)[1]));
+		raw = klpb_strip_pac(READ_ONCE_NOCHECK(((unsigned long *)fp)[1]));
+		*where = lr = raw;
+		if (!klpb_recover_ret(t, &u, &lr, next)) {
+			*unreliable = true;
+			return NULL;
+		}
 		*where = lr;
 		f = klpb_find_range(lr);
-		if (f)
+		if (f) {
+			if (lr != raw)
+				klpb_walk_via = raw;
 			return f;
+		}
 		regs = (struct pt_regs *)(fp - offsetof(struct pt_regs, stackframe));
-		if ((unsigned long)regs >= low && regs->pc == lr &&
+		if ((unsigned long)regs >= low && regs->pc == raw &&
 		    (regs->pstate & PSR_MODE_MASK) == PSR_MODE_EL1h) {
-			*where = klpb_strip_pac(regs->regs[30]);
-			f = klpb_find_range(*where);
-			if (f)
+			struct klpb_unwind ux = { 0, NULL };
+
+			*where = lr = klpb_strip_pac(regs->regs[30]);
+			if (!klpb_recover_ret(t, &ux, &lr, regs->regs[29])) {
+				*unreliable = true;
+				return NULL;
+			}
+			f = klpb_find_range(lr);
+			if (f) {
+				if (lr != *where)
+					klpb_walk_via = *where;
+				*where = lr;
 				return f;
+			}
 		}
 		/* the end of the chain: the record of the first frame is zero */
 		if (!next)
@@ -882,9 +994,11 @@ static int klpb_check_one(struct task_struct *t)
 
 	if (!t || READ_ONCE(t->on_cpu) || !task_stack_page(t))
 		return 0;
+	klpb_walk_via = 0;
 	f = klpb_check_task(t, &where, &unreliable);
 	if (!f && !unreliable)
 		return 0;
+	klpb_busy.via = f ? klpb_walk_via : 0;
 	klpb_busy.pid = task_pid_nr(t);
 	memcpy(klpb_busy.comm, t->comm, sizeof(klpb_busy.comm));
 	klpb_busy.func = f ? f->name : NULL;
@@ -950,11 +1064,16 @@ static int klpb_try_switch(bool enable, bool replacing)
 		if (ret != -EBUSY)
 			break;
 	}
+	/* a return address recovered from a trampoline: which one (under BUSY) */
+	klpb_busy_via[0] = 0;
+	if (ret == -EBUSY && klpb_busy.func && klpb_busy.via)
+		snprintf(klpb_busy_via, sizeof(klpb_busy_via), ", behind %ps",
+			 (void *)klpb_busy.via);
 	if (ret == -EBUSY && klpb_busy.func)
-		pr_err("'%s': %s refused: task %d (%s) is in %s%s (%pS), tried %d times %d ms apart\n",
+		pr_err("'%s': %s refused: task %d (%s) is in %s%s (%pS%s), tried %d times %d ms apart\n",
 		       THIS_MODULE->name, enable ? "patching" : "unpatching", klpb_busy.pid,
 		       klpb_busy.comm, enable ? "" : "the patched ", klpb_busy.func,
-		       (void *)klpb_busy.addr, KLPB_TRIES, KLPB_RETRY_MS);
+		       (void *)klpb_busy.addr, klpb_busy_via, KLPB_TRIES, KLPB_RETRY_MS);
 	else if (ret == -EBUSY)
 		pr_err("'%s': %s refused: the stack of task %d (%s) cannot be walked (at %pS), tried %d times %d ms apart\n",
 		       THIS_MODULE->name, enable ? "patching" : "unpatching", klpb_busy.pid,
@@ -1261,6 +1380,18 @@ static bool klpb_have_modules(void)
 	return false;
 }
 
+static int __maybe_unused klpb_check_kaddr(unsigned long addr, const char *name)
+{
+	unsigned long size;
+
+	if (!addr) {
+		pr_err("'%s': %s has no address (module not converted with klp-convert --in-module-core?)\n",
+		       THIS_MODULE->name, name);
+		return -EINVAL;
+	}
+	return klpb_sym_size(addr, name, &size);
+}
+
 /* the core's unexported needs, checked like the functions' addresses */
 static int klpb_check_kaddrs(void)
 {
@@ -1273,8 +1404,22 @@ static int klpb_check_kaddrs(void)
 		return -EINVAL;
 	}
 	ret = klpb_sym_size(klpb_kaddr_idle_task, "idle_task", &size);
-	if (ret || !klpb_have_modules())
+	if (ret)
 		return ret;
+#if !defined(CONFIG_ARM) && defined(CONFIG_FUNCTION_GRAPH_TRACER)
+	ret = klpb_check_kaddr(klpb_kaddr_return_to_handler, "return_to_handler") ?:
+	      klpb_check_kaddr(klpb_kaddr_ftrace_graph_ret_addr, "ftrace_graph_ret_addr");
+	if (ret)
+		return ret;
+#endif
+#if !defined(CONFIG_ARM) && defined(CONFIG_KRETPROBES)
+	ret = klpb_check_kaddr(klpb_kaddr___kretprobe_trampoline, "__kretprobe_trampoline") ?:
+	      klpb_check_kaddr(klpb_kaddr_kretprobe_find_ret_addr, "kretprobe_find_ret_addr");
+	if (ret)
+		return ret;
+#endif
+	if (!klpb_have_modules())
+		return 0;
 	if (!klpb_kaddr_find_module || !klpb_kaddr_module_mutex) {
 		pr_err("'%s': find_module/module_mutex have no address (module not converted with klp-convert --in-module-core?)\n",
 		       THIS_MODULE->name);

@@ -28,6 +28,7 @@ setup_file() {
 @test "arm64 6.1: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
 @test "arm64 6.1: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
 @test "arm64 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; noklp_consistency a64_cons; }
+@test "arm64 6.1: in-module core: consistency with the function graph tracer on schedule: the sleeping task's return address into do_nanosleep is return_to_handler, recovered as the kernel's unwinder does (load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
 @test "arm64 6.1: in-module core: a function of a module (configs.ko) and its symbols through slots; late module patching: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; disable and rmmod with and without the module; clean dmesg" { klpb_need_tools; a64_modfunc a64_mod; }
 @test "arm64 6.1: in-module core: two patch modules (--no-replace) side by side share /sys/kernel/livepatch; the first removed, the second keeps working" { klpb_need_tools; a64_two; }
 @test "arm64 6.1: in-module core: callbacks (livepatch_helpers.h): pre/post patch on load, pre/post unpatch on disable, in order" { klpb_need_tools; hc_callbacks; }

@@ -29,7 +29,7 @@ a64_config() {
 	for c in CONFIG_LIVEPATCH CONFIG_HAVE_LIVEPATCH CONFIG_HAVE_RELIABLE_STACKTRACE; do
 		! grep -q "^$c=y" "$cfg" || { echo "$c is set" >&2; return 1; }
 	done
-	if [[ $KLPB_VARIANT == kaslr ]]; then
+	if [[ $KLPB_VARIANT == *kaslr* ]]; then
 		# module PLTs: an option on 6.1 (selected by RANDOMIZE_BASE), always built on 6.12
 		local need=(CONFIG_RANDOMIZE_BASE CONFIG_RANDOMIZE_MODULE_REGION_FULL)
 		[[ $KLPB_KVER != 6.1 ]] || need+=(CONFIG_ARM64_MODULE_PLTS)
@@ -53,6 +53,28 @@ a64_config() {
 	cat "$BATS_TEST_TMPDIR/entry"
 	[[ $(grep -c $'\tnop' "$BATS_TEST_TMPDIR/entry") == 2 ]]
 	readelf -SW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | grep -q __patchable_function_entries
+	local value entry
+	value=$(readelf -sW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" | awk '$8 == "cmdline_proc_show" { print $2 }')
+	entry=$(readelf -rW "$KLPB_TEST_BUILD/fs/proc/cmdline.o" |
+		awk '/__patchable_function_entries/ { f = 1; next } /^Relocation section/ { f = 0 } f && $5 ~ /cmdline_proc_show/ { print $5, $6, $7; exit }')
+	echo "cmdline_proc_show at $value of its section; __patchable_function_entries: $entry"
+	if [[ $KLPB_VARIANT == o2* ]]; then
+		# -O2 on 6.12: DYNAMIC_FTRACE_WITH_CALL_OPS, -fpatchable-function-entry=4,2
+		# (two more NOPs before the symbol, the ftrace_ops literal; the
+		# entry names the first of them), 8-byte aligned functions
+		grep -qx CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE=y "$cfg"
+		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y "$cfg"
+		[[ $((16#$value)) == 8 ]]
+		[[ $entry == ".text.cmdline_proc_show + 0" ]]
+		aarch64-linux-gnu-objdump -d -j .text.cmdline_proc_show "$KLPB_TEST_BUILD/fs/proc/cmdline.o" |
+			awk '/^ +[0-9a-f]+:/ { print; if (++n == 2) exit }' >"$BATS_TEST_TMPDIR/pre"
+		cat "$BATS_TEST_TMPDIR/pre"
+		[[ $(grep -c $'\tnop' "$BATS_TEST_TMPDIR/pre") == 2 ]]
+	else
+		grep -qx CONFIG_CC_OPTIMIZE_FOR_SIZE=y "$cfg"
+		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y' "$cfg"; then echo "CALL_OPS at -Os" >&2; return 1; fi
+		[[ $((16#$value)) == 0 ]]
+	fi
 }
 
 # boots to the busybox init; no /sys/kernel/livepatch; clean dmesg
@@ -124,7 +146,7 @@ GUEST
 	run=$(guest_after text)
 	mod=$(guest_after modbase)
 	echo "_text: linked 0x$link, running 0x$run; klpb_redirect at $mod, $(( (mod - 16#$run) / 1048576 )) MB from _text"
-	if [[ $KLPB_VARIANT == kaslr ]]; then [[ $run != "$link" ]]; else [[ $run == "$link" ]]; fi
+	if [[ $KLPB_VARIANT == *kaslr* ]]; then [[ $run != "$link" ]]; else [[ $run == "$link" ]]; fi
 	# static function, static data (adrp/ldr), a static function by bl and
 	# by b: all through anchor-relative relocations the loader applied
 	[[ $(guest_after after) == "klpb_redirect: redirected cmdline_proc_show|static_command_line: "*console=ttyAMA0*"|KlpbCall26: "*" 168 kB|KlpbJump26: "*" 172 kB|" ]]
@@ -944,4 +966,132 @@ GUEST
 	expect_eq m1-rmmod-rc "$(guest_after m1-rmmod-rc)" 0
 	expect_eq m2-rmmod-rc "$(guest_after m2-rmmod-rc)" 0
 	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_cons_tramp NAME graph|kretprobe: noklp_consistency with a return
+# trampoline on the sleeping task's stack.  With the function graph tracer
+# on schedule (set_ftrace_filter) or a kretprobe on it (kprobe_events,
+# kernels with CONFIG_KPROBE_EVENTS), schedule's saved return address - the
+# one into do_nanosleep - is return_to_handler or __kretprobe_trampoline, so
+# a walk of raw frame records misses do_nanosleep; the core recovers the
+# address as the kernel's unwinder does.  The hook is turned on before the
+# task goes to sleep (a task already asleep keeps its real address); the
+# load while it sleeps in do_nanosleep, and the disable while it sleeps in
+# the patched one, are refused naming task, function and the trampoline the
+# address was recovered from (so the refusal came through the recovery, not
+# through a real return address); without the sleep both work; the hook saw
+# the calls; clean dmesg once it is off.
+a64_cons_tramp() {
+	local name=$1 mode=$2 on off hits tramp ko
+	case $mode in
+	graph)
+		tramp=return_to_handler
+		on='echo schedule > $T/set_ftrace_filter; echo function_graph > $T/current_tracer'
+		off='echo nop > $T/current_tracer; echo > $T/set_ftrace_filter'
+		hits='grep -c "schedule()" $T/trace' ;;
+	kretprobe)
+		grep -qx CONFIG_KPROBE_EVENTS=y "$KLPB_TEST_BUILD/.config" ||
+			{ echo "the test kernel lacks CONFIG_KPROBE_EVENTS" >&2; return 1; }
+		tramp=__kretprobe_trampoline
+		on='echo "r100:klpbsched schedule" > $T/kprobe_events; echo 1 > $T/events/kprobes/klpbsched/enable'
+		off='echo 0 > $T/events/kprobes/klpbsched/enable; echo "-:klpbsched" >> $T/kprobe_events'
+		hits='awk "\$1 == \"klpbsched\" { print \$2 }" $T/kprobe_profile' ;;
+	*) echo "a64_cons_tramp: mode $mode?" >&2; return 1 ;;
+	esac
+	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+T=/sys/kernel/tracing
+mkdir -p \$T; mount -t tracefs tracefs \$T
+show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
+$on; rc=\$?; mark hook-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
+mark busy-show; show
+mark busy-lsmod; grep -c "^$name " /proc/modules
+kill \$pid; wait \$pid
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+sleep 1000 & pid=\$!
+sleep 1
+mark show; show
+echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
+mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
+kill \$pid; wait \$pid
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled-show; show
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark hits; $hits
+$off; rc=\$?; mark unhook-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	expect_eq hook-rc "$(guest_after hook-rc)" 0
+	[[ $(guest_after busy-insmod-rc) != 0 ]]
+	expect_eq busy-show "$(guest_after busy-show)" unpatched
+	expect_eq busy-lsmod "$(guest_after busy-lsmod)" 0
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': patching refused: task [0-9]+ \(sleep\) is in do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+, behind $tramp\), tried 5 times"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq show "$(guest_after show)" " klpb_sleeps=2"
+	[[ $(guest_after busy-disable-rc) != 0 ]]
+	expect_eq busy-enabled "$(guest_after busy-enabled)" 1
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': unpatching refused: task [0-9]+ \(sleep\) is in the patched do_nanosleep \(do_nanosleep\+0x[0-9a-f]+/0x[0-9a-f]+ \[$name\], behind $tramp\), tried 5 times"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled-show "$(guest_after disabled-show)" unpatched
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	# the hook was on schedule: the graph tracer logged it, the kretprobe hit
+	[[ $(guest_after hits) =~ ^[1-9][0-9]*$ ]]
+	expect_eq unhook-rc "$(guest_after unhook-rc)" 0
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_kaslr: KLPB_VARIANT=kaslr kernels, booted twice: the kernel says
+# "KASLR enabled"; _text (from /proc/kallsyms) differs from System.map's
+# and between the two boots; a module (configs.ko) lands within the 2 GB
+# window around the image and, on 6.12, the kernel reports the full module
+# region ("2G module region forced by RANDOMIZE_MODULE_REGION_FULL" and no
+# pages for non-PLT use: every module is placed anywhere in the 2 GB, so
+# branches to vmlinux need PLTs); 6.1 prints nothing about it (its
+# module_alloc_base is chosen in arch/arm64/kernel/kaslr.c without a log
+# line), so there the window is checked from the addresses only.
+a64_kaslr() {
+	local link run1 run2 mod end i
+	[[ $KLPB_VARIANT == *kaslr* ]] || { echo "a64_kaslr: not a KASLR kernel" >&2; return 1; }
+	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$BATS_TEST_TMPDIR/"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+mark text; awk '$3 == "_text" { print $1 }' /proc/kallsyms
+mark end; awk '$3 == "_end" { print $1 }' /proc/kallsyms
+insmod /klpb/configs.ko; rc=$?; mark insmod-rc; echo $rc
+mark modbase; awk '$1 == "configs" { print $6 }' /proc/modules
+rmmod configs
+GUEST
+	link=$(awk '$3 == "_text" { print $1 }' "$KLPB_TEST_BUILD/System.map")
+	for i in 1 2; do
+		qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/configs.ko"
+		qemu_guest_out "$QEMU_LOG"
+		qemu_dmesg "$QEMU_LOG" | grep -Ei "kaslr|module region|pages in range" || true
+		qemu_dmesg "$QEMU_LOG" | grep -q 'KASLR enabled'
+		expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+		run=$(guest_after text)
+		end=$(guest_after end)
+		mod=$(guest_after modbase)
+		[[ $run =~ ^[0-9a-f]{16}$ && $end =~ ^[0-9a-f]{16}$ && $mod =~ ^0x[0-9a-f]{16}$ ]]
+		echo "boot $i: _text linked 0x$link, running 0x$run; configs at $mod, $(( (mod - 16#$run) / 1048576 )) MB from _text"
+		[[ $run != "$link" ]]
+		# the module window: [_end - 2 GB, _text + 2 GB) on both kernels
+		(( mod >= 16#$end - (1 << 31) && mod < 16#$run + (1 << 31) ))
+		if [[ $KLPB_KVER != 6.1 ]]; then
+			qemu_dmesg "$QEMU_LOG" | grep -q '2G module region forced by RANDOMIZE_MODULE_REGION_FULL'
+			qemu_dmesg "$QEMU_LOG" | grep -qE '(^|\] )0 pages in range for non-PLT usage'
+			qemu_dmesg "$QEMU_LOG" | grep -qE '\] [1-9][0-9]* pages in range for PLT usage'
+		fi
+		qemu_dmesg_clean "$QEMU_LOG"
+		[[ $i == 2 ]] || run1=$run
+	done
+	run2=$run
+	# the image moves between boots (QEMU passes a new kaslr-seed each time)
+	[[ $run1 != "$run2" ]]
 }

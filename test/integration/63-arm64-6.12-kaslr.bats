@@ -5,8 +5,10 @@
 # "exported symbol + link-time distance", applied by the module loader,
 # through module PLTs when far) of the prototype and of klp-build's
 # in-module core, and the slots and veneers of module symbols, are tested
-# where they can fail.  Not in `make check` (BATS_CHECK): a sixth kernel to
-# build; `make check-all` and `make check-arm64` run it.
+# where they can fail.  Its kernel also has KPROBE_EVENTS: the stack check
+# of the in-module core is tested with a kretprobe there.  Not in `make
+# check` (BATS_CHECK): a sixth kernel to build; `make check-all` and `make
+# check-arm64` run it.
 
 KLPB_ARCH=arm64
 KLPB_KVER=6.12
@@ -23,8 +25,11 @@ setup_file() {
 
 @test "arm64 6.12 KASLR: the test kernel has RANDOMIZE_BASE and the full module region, no livepatch" { a64_config; }
 @test "arm64 6.12 KASLR: boots to init with a clean dmesg" { noklp_boot aarch64; }
+@test "arm64 6.12 KASLR: two boots: the image moved from its link address and between the boots; the kernel reports the full 2 GB module region (no non-PLT range) and a module lands in it" { a64_kaslr; }
 @test "arm64 6.12 KASLR: prototype: the image moved; ftrace redirection and anchor-relative symbols still resolve" { a64_redirect; }
 @test "arm64 6.12 KASLR: in-module core: one changed function; vmlinux references relative to an exported anchor still resolve where the image moved" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.12 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.12 KASLR: in-module core: a function of a module (configs.ko) and its symbols through slots (modules anywhere in the 2 GB region); late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
 @test "arm64 6.12 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot; callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
+@test "arm64 6.12 KASLR: in-module core: consistency with the function graph tracer on schedule (return_to_handler recovered; load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
+@test "arm64 6.12 KASLR: in-module core: consistency with a kretprobe on schedule (kprobe_events; __kretprobe_trampoline recovered; load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_kretprobe kretprobe; }

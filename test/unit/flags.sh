@@ -55,3 +55,17 @@ read -r -a _klpb_arm_diff <<<"$("$_klpb_cdo" --arch-info arm 2>/dev/null | sed -
 [ "${#_klpb_arm_diff[@]}" -gt 0 ] ||
 	echo "flags.sh: no arm diff_cflags from $_klpb_cdo --arch-info (tools not built?)" >&2
 ARM_CFLAGS=("${ARM_KERNEL_CFLAGS[@]}" "${_klpb_arm_diff[@]}")
+
+# arm64 cases (a fixture file 'arch' saying arm64): the kernel's arm64
+# flags at -Os (two NOPs at each function's entry, listed in
+# __patchable_function_entries: 6.1 and 6.12 without CALL_OPS; a case's
+# cflags turn on 6.12's -O2 layout, -fpatchable-function-entry=4,2 with
+# -falign-functions=8), plus what klp-build gives arm64 diff objects
+# (nothing at present: --arch-info arm64 has an empty diff_cflags).
+ARM64_CC=${ARM64_CC:-aarch64-linux-gnu-gcc}
+ARM64_KERNEL_CFLAGS=(-Os -c -mlittle-endian -mgeneral-regs-only -mabi=lp64
+	-fpatchable-function-entry=2 -fno-optimize-sibling-calls -mbranch-protection=none
+	-ffunction-sections -fdata-sections -fno-common -fno-PIE -fno-asynchronous-unwind-tables
+	-fno-strict-aliasing -nostdinc -fno-stack-protector -fno-builtin -w)
+read -r -a _klpb_arm64_diff <<<"$("$_klpb_cdo" --arch-info arm64 2>/dev/null | sed -n 's/^diff_cflags=//p')"
+ARM64_CFLAGS=("${ARM64_KERNEL_CFLAGS[@]}" "${_klpb_arm64_diff[@]}")
