@@ -133,6 +133,7 @@ bench: all
 	KLPB_ARCH=ppc64le bash bench/warm-patch
 	KLPB_ARCH=s390x bash bench/warm-patch
 	KLPB_ARCH=arm64 bash bench/warm-patch
+	KLPB_ARCH=arm bash bench/warm-patch
 
 # cold original build: klp-build beside a plain make of the same config
 # (bench/cold-build; three kernel builds from scratch, minutes each)

@@ -22,11 +22,14 @@ arm_need_tools() {
 # the test kernel: ARM mode (not Thumb-2), EABI unwinder, no livepatch,
 # DYNAMIC_FTRACE_WITH_REGS; the ftrace site of a function with a prologue
 # is "push {lr}; bl __gnu_mcount_nc" after it, that of a leaf at its entry
+# (and the 32-bit time_t syscalls the armhf busybox calls: its sleep
+# exits at once without them)
 arm_config() {
 	local cfg=$KLPB_TEST_BUILD/.config c
 	for c in CONFIG_ARM CONFIG_ARCH_VIRT CONFIG_AEABI CONFIG_ARM_UNWIND CONFIG_MODULES CONFIG_MODULE_UNLOAD \
 		 CONFIG_DYNAMIC_FTRACE CONFIG_DYNAMIC_FTRACE_WITH_REGS CONFIG_KALLSYMS_ALL \
-		 CONFIG_SERIAL_AMBA_PL011_CONSOLE CONFIG_JUMP_LABEL CONFIG_SMP CONFIG_ARM_MODULE_PLTS; do
+		 CONFIG_SERIAL_AMBA_PL011_CONSOLE CONFIG_JUMP_LABEL CONFIG_SMP CONFIG_ARM_MODULE_PLTS \
+		 CONFIG_COMPAT_32BIT_TIME; do
 		grep -qx "$c=y" "$cfg" || { echo "$c not set" >&2; return 1; }
 	done
 	for c in CONFIG_LIVEPATCH CONFIG_HAVE_LIVEPATCH CONFIG_HAVE_RELIABLE_STACKTRACE CONFIG_THUMB2_KERNEL \

@@ -219,6 +219,7 @@ noklp_consistency() {
 show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
 sleep 1000 & pid=\$!
 sleep 1
+mark busy-state; cut -d' ' -f2,3 /proc/\$pid/stat
 insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
 mark busy-show; show
 mark busy-lsmod; grep -c "^$name " /proc/modules
@@ -226,6 +227,7 @@ kill \$pid; wait \$pid
 insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
 sleep 1000 & pid=\$!
 sleep 1
+mark busy2-state; cut -d' ' -f2,3 /proc/\$pid/stat
 mark show; show
 echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
 mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
@@ -238,6 +240,11 @@ GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
 	qemu_guest_out "$QEMU_LOG"
 	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	# the premise: each `sleep 1000` still sleeps a second after its start
+	# (a 32-bit userland on a kernel without COMPAT_32BIT_TIME gets ENOSYS
+	# from nanosleep and busybox's sleep exits at once)
+	[[ $(guest_after busy-state) == "(sleep) S" ]]
+	[[ $(guest_after busy2-state) == "(sleep) S" ]]
 	[[ $(guest_after busy-insmod-rc) != 0 ]]
 	[[ $(guest_after busy-show) == unpatched ]]
 	[[ $(guest_after busy-lsmod) == 0 ]]

@@ -180,6 +180,19 @@ kernel_test_build() {
 		mv "$cfg.tmp" "$cfg"
 	fi
 	cfg=$KLPB_TEST_DIR/config
+	# A fragment changed after the kernel was built: the driver refuses a
+	# build dir made from another config (.klp-build-config), except from
+	# the build dir's own .config, so the new config goes there and the
+	# kernel is rebuilt incrementally (Kbuild rebuilds what depends on the
+	# changed options); .klp-build-config then records the new config.
+	local built
+	built=$(sed -n 's/^config //p' "$KLPB_TEST_BUILD/.klp-build-config" 2>/dev/null || true)
+	if [[ -n $built && $built != "$(sha256sum <"$cfg" | cut -d' ' -f1)" ]]; then
+		echo "kernel_test_build: $KLPB_TEST_CONFIG_FRAG changed: rebuilding $KLPB_TEST_BUILD" >&2
+		cp "$cfg" "$KLPB_TEST_BUILD/.config"
+		"$KLPB_DRIVER" --build-original-only -a "$KLPB_ARCH" -s "$src" -c "$KLPB_TEST_BUILD/.config" \
+			-b "$KLPB_TEST_BUILD" >&2 || return 1
+	fi
 	"$KLPB_DRIVER" --build-original-only -a "$KLPB_ARCH" -s "$src" -c "$cfg" -b "$KLPB_TEST_BUILD" >&2 || return 1
 	printf '%s\n' "$KLPB_TEST_BUILD"
 }
