@@ -76,10 +76,10 @@ check-unit: all
 # 6.12 with KASLR): ten test kernels, too many to build from a cold cache within CI's
 # 90 min on 2 cores.  make check (CI) runs every arch on at least one kernel:
 # the driver files and x86_64 on both versions, ppc64le 6.12, s390x 6.1,
-# arm64 6.12 (five test kernels); make check-all runs every file.
+# arm64 6.12, 32-bit arm 6.1 (six test kernels); make check-all runs every file.
 BATS_CHECK := 00-smoke 01-assert-helpers 10-driver 11-driver-errors 12-driver-ccache \
 	20-livepatch 30-helpers 30-special 40-x86_64-6.12 41-helpers-6.12 42-refusals-6.12 \
-	51-ppc64le-6.12 55-s390x-6.1 61-arm64-6.12
+	51-ppc64le-6.12 55-s390x-6.1 61-arm64-6.12 65-arm-6.1
 check-integration: all
 	bats --timing --print-output-on-failure $(patsubst %,test/integration/%.bats,$(BATS_CHECK))
 
