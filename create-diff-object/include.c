@@ -64,6 +64,32 @@ static const char *text_family(const char *name)
 }
 
 /*
+ * Writable sections of descriptors: records of call sites that the kernel
+ * keeps state in at run time, whose initial contents describe the source
+ * (a line number, a format text for a control file).  A patch that moves
+ * code changes them for call sites it does not touch, which is no change of
+ * behaviour; the running kernel's records stay in use (a changed function
+ * refers to its original record, like any writable data: its state - which
+ * call sites are switched on - lives there).  A record added by the patch is
+ * new data, copied with its user as usual.
+ */
+static const char *const descriptor_sections[] = {
+	/* struct _ddebug of pr_debug/dev_dbg sites (CONFIG_DYNAMIC_DEBUG):
+	 * lineno, format; flags set through <debugfs>/dynamic_debug/control */
+	"__dyndbg",
+};
+
+static bool is_descriptor_section(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(descriptor_sections); i++)
+		if (!strcmp(name, descriptor_sections[i]))
+			return true;
+	return false;
+}
+
+/*
  * A livepatch redirects a function at its ftrace call, which the compiler
  * puts within the first instructions (after ENDBR or the ppc64 global entry):
  * within arch->ftrace_window bytes of the symbol.  Without a call to look
@@ -301,6 +327,8 @@ int include_changes(struct cdo *cdo)
 		}
 		if (!(p->sec->sh.sh_flags & SHF_WRITE))
 			continue;	/* constant data is copied along with its users */
+		if (is_descriptor_section(secname))
+			continue;	/* line numbers moved: the original record stays */
 		ERROR_SYM(p, "changed initialised data (%s): the running kernel keeps the original "
 			  "values and other code uses them; a livepatch cannot change data; "
 			  "hint: leave the definition alone and change the code that uses it, "
