@@ -97,6 +97,26 @@ static bool is_descriptor_section(const char *name)
  * relocation), the compiler's __mcount_loc (arch->ftrace_sites) entry for
  * that place says it.
  */
+/*
+ * -fpatchable-function-entry=N,M puts M NOPs before a function's symbol
+ * (arm64 6.12 DYNAMIC_FTRACE_WITH_CALL_OPS: 4,2, the ops literal's two
+ * NOPs) and the ftrace site entry names the first of them: where the bytes
+ * before the symbol that no symbol claims begin (all of them when the
+ * function owns its section, see section_owner; else up to 64 bytes back
+ * in a shared section such as .sched.text).
+ */
+static int64_t prefix_start(const struct symbol *func)
+{
+	uint64_t lo = func->offset;
+
+	if (!lo || section_owner(func->sec) == func)
+		return 0;
+	while (lo >= 4 && func->offset - (lo - 4) <= 64 &&
+	       !find_func_containing(func->sec, lo - 4))
+		lo -= 4;
+	return (int64_t)lo;
+}
+
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 {
 	const struct section *mcount;
@@ -108,17 +128,7 @@ bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func)
 		 * __se_sys_*) share the entry */
 		size_t i;
 
-		int64_t lo = func->offset;
-
-		/*
-		 * -fpatchable-function-entry=N,M with M NOPs before the
-		 * symbol (arm64 6.12 DYNAMIC_FTRACE_WITH_CALL_OPS: 4,2, the
-		 * ops literal's two NOPs): the entry names the first of
-		 * them, in the bytes of the function's own section before it
-		 * that no symbol claims (section_owner).
-		 */
-		if (func->offset > 0 && section_owner(func->sec) == func)
-			lo = 0;
+		int64_t lo = prefix_start(func);
 		mcount = find_section(func->sec->elf, cdo->arch->ftrace_sites ?
 				      cdo->arch->ftrace_sites : "__mcount_loc");
 		for (i = 0; mcount && mcount->rela && i < mcount->rela->nr_relocs; i++) {
