@@ -97,8 +97,10 @@ GUEST
 	read -r sec off < <(readelf -sW "$ko" | awk '$8 == "cmdline_proc_show" && $4 == "FUNC" { print $7, $2 }')
 	[[ -n $sec ]]
 	local bytes
-	bytes=$(objcopy -O binary --only-section="$(readelf -SW "$ko" | sed -n "s/^ *\[ *$sec\] \([^ ]*\) .*/\1/p")" "$ko" /dev/stdout |
-		od -An -tx1 -v | tr -d ' \n')
+	# (into a file: objcopy to /dev/stdout replaces that symlink when stdout is a file)
+	objcopy -O binary --only-section="$(readelf -SW "$ko" | sed -n "s/^ *\[ *$sec\] \([^ ]*\) .*/\1/p")" "$ko" \
+		"$BATS_TEST_TMPDIR/text.bin"
+	bytes=$(od -An -tx1 -v "$BATS_TEST_TMPDIR/text.bin" | tr -d ' \n')
 	off=$((16#$off))
 	[[ ${bytes:$(((off - 16) * 2)):32} == 90909090909090909090909090909090 ]]
 	[[ ${bytes:$((off * 2)):8} == f30f1efa ]]
