@@ -209,13 +209,20 @@ test_module() {
 # and the function; once it is gone the load works; with a `sleep` inside
 # the patch module's do_nanosleep "echo 0 > enabled" fails and the patch
 # stays; once it is gone, disable and rmmod work; clean dmesg.
-noklp_consistency() {
-	local name=$1 ko
+# noklp_consistency_run NAME [BEFORE [AFTER]]: the patch module NAME of
+# 21-nanosleep-counter.patch built, the guest script of the consistency
+# cases booted (marks busy-state, busy-insmod-rc, busy-show, busy-lsmod,
+# insmod-rc, busy2-state, show, busy-disable-rc, busy-enabled,
+# busy-disabled-show, disable-rc, disabled-show, rmmod-rc), with the guest
+# commands BEFORE ahead of it and AFTER behind it; the callers check.
+noklp_consistency_run() {
+	local name=$1 before=${2:-} after=${3:-} ko
 	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	ko=$BATS_TEST_TMPDIR/out/$name.ko
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$before
 show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
 sleep 1000 & pid=\$!
 sleep 1
@@ -236,10 +243,16 @@ kill \$pid; wait \$pid
 klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
 mark disabled-show; show
 rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+$after
 GUEST
 	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
 	qemu_guest_out "$QEMU_LOG"
 	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+}
+
+noklp_consistency() {
+	local name=$1
+	noklp_consistency_run "$name"
 	# the premise: each `sleep 1000` still sleeps a second after its start
 	# (a 32-bit userland on a kernel without COMPAT_32BIT_TIME gets ENOSYS
 	# from nanosleep and busybox's sleep exits at once)
