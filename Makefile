@@ -24,7 +24,7 @@ HELPERS := tree-hash/tree-hash
 all: $(TOOLS) $(HELPERS)
 
 .PHONY: bench bench-cold bench-scale all setup check check-all check-unit check-integration check-integration-all \
-	check-arm64 check-arm check-distro bench-distro check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
+	check-arm64 check-arm check-distro check-distro-6.12 bench-distro check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
 
 %.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -101,6 +101,10 @@ check-arm: all
 # booted.  Not part of check or check-all.
 check-distro: all
 	bats --print-output-on-failure test/distro
+
+# the same on Linux 6.12 with linux-config-6.12's cloud-amd64 config
+check-distro-6.12: all
+	KLPB_DISTRO_KVER=6.12 bats --print-output-on-failure test/distro
 
 # klp-convert against the x86_64 6.1 test kernel (cached by check-integration,
 # else built once), including the boot under QEMU
