@@ -80,8 +80,8 @@ static uint32_t arm_insn(const unsigned char *p)
  * warn_slowpath_fmt(file, line, taint, fmt, ...)) or of __might_sleep:
  * "movw r1, #line" (cond 0011 0000 imm4 0001 imm12) or, for small lines,
  * "mov r1, #imm" (cond 0011 1010 0000 0001 rot imm8), the second argument
- * register; the rest of the instruction must be equal in both versions
- * (same_but_immediate).  Instructions are 4 bytes, aligned in the function.
+ * register; byte 3 (condition, 0011) must be equal in both versions
+ * (same_but_immediate), the rest is r1 and the line by the patterns.  Instructions are 4 bytes, aligned in the function.
  */
 static bool arm_immediate_load(const unsigned char *buf, size_t size, size_t pos,
 			       struct imm_load *insn)
@@ -98,11 +98,14 @@ static bool arm_immediate_load(const unsigned char *buf, size_t size, size_t pos
 	insn->len = 4;
 	insn->imm_off = 0;
 	if ((w & 0x0ff0f000) == 0x03001000) {		/* movw r1, #imm16 */
-		insn->imm_len = 3;	/* imm12 and imm4 (byte 2's low nibble) */
+		insn->imm_len = 3;	/* imm12, Rd, imm4 and the opcode nibble */
 		return true;
 	}
 	if ((w & 0x0ffff000) == 0x03a01000) {		/* mov r1, #imm */
-		insn->imm_len = 2;	/* imm12 (byte 1's low nibble) */
+		/* as movw: GCC picks mov for a line that fits a rotated
+		 * imm8 (2480) and movw for the next one (2482); both are
+		 * r1 loads, byte 3 (cond, 0011) is compared */
+		insn->imm_len = 3;
 		return true;
 	}
 	return false;
