@@ -11,6 +11,7 @@ KLPB_KVER=6.12
 load ../lib/bats-common
 load 60-arm64.bash
 load 20-livepatch.bash
+load 31-special.bash
 load 30-helpers.bash
 
 setup_file() {
@@ -27,6 +28,10 @@ setup_file() {
 @test "arm64 6.12: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function a64_newfn; }
 @test "arm64 6.12: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
 @test "arm64 6.12: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
+@test "arm64 6.12: in-module core: __jump_table and __ex_table of patched code: a static branch on a vmlinux tracepoint key (anchor relocation) toggled from tracefs, the tracepoint call, a user read of address 0 faults into the fixup (-EFAULT)" { klpb_need_tools; sc_jump_ex_alt; }
+@test "arm64 6.12: in-module core: static locals: the patched get_next_ino keeps the original shared_last_ino (anchor relocation); a new static local gets new storage" { klpb_need_tools; sc_static_local; }
+@test "arm64 6.12 refused: a changed __init function (named)" { klpb_need_tools; lp_refuse_init; }
+@test "arm64 6.12: in-module core: disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { klpb_need_tools; lp_busy_loop a64_busy; }
 @test "arm64 6.12: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; noklp_consistency a64_cons; }
 @test "arm64 6.12: in-module core: consistency with the function graph tracer on schedule: the sleeping task's return address into do_nanosleep is return_to_handler, recovered as the kernel's unwinder does (load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
 @test "arm64 6.12: in-module core: a function of a module (configs.ko) and its symbols through slots; late module patching: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; disable and rmmod with and without the module; clean dmesg" { klpb_need_tools; a64_modfunc a64_mod; }
