@@ -215,7 +215,7 @@ mark after; check
 mark enabled; cat /sys/kernel/livepatch/$name/enabled
 mark transition; cat /sys/kernel/livepatch/$name/transition
 mark patched; cat /sys/kernel/livepatch/$name/vmlinux/patched
-mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched | tr '\n' ' '; echo
 mark taint; cat /proc/sys/kernel/tainted
 rmmod $name 2>/dev/null; rc=\$?; mark rmmod-enabled-rc; echo \$rc
 mark still; check
@@ -1075,4 +1075,82 @@ GUEST
 	run2=$run
 	# the image moves between boots (QEMU passes a new kaslr-seed each time)
 	[[ $run1 != "$run2" ]]
+}
+
+# a64_stackargs NAME: a function with stack arguments through the in-module
+# core.  __vmalloc_node_range (6.12: __vmalloc_node_range_noprof) takes nine
+# arguments: x0-x7, then the ninth, caller (the allocating call site's
+# __builtin_return_address(0)), at [sp] on entry (AAPCS64).  patches/47
+# prints size, node (the eighth, w7) and caller (%pS) at its entry.  In the
+# guest the patch is loaded (its own module memory allocated by the
+# original function, which records caller in /proc/vmallocinfo), then
+# configs.ko while patched: the new function ran for its allocations, node
+# -1 (NUMA_NO_NODE), and the callers it printed include the one the
+# original recorded for the same call site (the module loader's: 6.1
+# load_module+0x..., module_alloc's return address), which
+# a stack shifted by the redirection would not give; configs.ko works;
+# disabled: no more lines, configs.ko loads again; clean dmesg.  This
+# carries the "module function with stack arguments" of the retired
+# arm64-redirect prototype, on a real vmlinux function (the test kernels'
+# only module, configs.ko, has none with more than eight arguments).
+a64_stackargs() {
+	local name=$1 p=$PATCHDIR/47-vmalloc-stack-args.patch fn=__vmalloc_node_range line c before after hit=''
+	if [[ $KLPB_KVER != 6.1 ]]; then
+		p=$PATCHDIR/47-vmalloc-stack-args-$KLPB_KVER.patch
+		fn=__vmalloc_node_range_noprof
+	fi
+	klpb "$name" "$p"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$BATS_TEST_TMPDIR/"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+printed() { dmesg | grep -o 'klpb_stackargs: .*'; }
+callers() { grep -oE '[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' /proc/vmallocinfo | sort -u | tr '\n' ' '; echo; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched | tr '\n' ' '; echo
+mark vmalloc-before; callers
+n0=\$(printed | wc -l)
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+mark printed; printed | tail -n +\$((n0 + 1)) | tr '\n' '|'; echo
+mark config; wc -c </proc/config.gz
+mark vmalloc-after; callers
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+rmmod configs
+n1=\$(printed | wc -l)
+insmod /klpb/configs.ko; rc=\$?; mark configs-again-rc; echo \$rc
+mark config-again; wc -c </proc/config.gz
+mark printed-disabled; echo \$((\$(printed | wc -l) - n1))
+rmmod configs
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$BATS_TEST_TMPDIR/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	# the function among those patched (at -O2 on 6.1 its callers in
+	# mm/vmalloc.c change too: same calls, other registers and order)
+	[[ " $(guest_after funcdir)" == *" $fn,1 "* ]]
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	(( $(guest_after config) > 0 ))
+	before=" $(guest_after vmalloc-before) "
+	after=" $(guest_after vmalloc-after) "
+	# what the new function printed while configs.ko loaded: each line
+	# with node -1 and a caller kallsyms names
+	[[ -n $(guest_after printed) ]]
+	while IFS= read -r line; do
+		[[ -n $line ]] || continue
+		[[ $line =~ ^klpb_stackargs:\ size=[1-9][0-9]*\ node=-1\ caller=([A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+)$ ]] ||
+			{ echo "unexpected line: $line" >&2; return 1; }
+		c=${BASH_REMATCH[1]}
+		# the same call site as an allocation the original recorded
+		# (the patch module's own), still there after configs.ko's
+		if [[ $before == *" $c "* && $after == *" $c "* ]]; then hit=$c; fi
+	done < <(guest_after printed | tr '|' '\n')
+	echo "caller from the stack, as the original recorded it: ${hit:-none}"
+	[[ -n $hit ]]
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq configs-again-rc "$(guest_after configs-again-rc)" 0
+	expect_eq config-again "$(guest_after config-again)" "$(guest_after config)"
+	expect_eq printed-disabled "$(guest_after printed-disabled)" 0
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	qemu_dmesg_clean "$QEMU_LOG"
 }

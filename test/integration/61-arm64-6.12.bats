@@ -22,6 +22,7 @@ setup_file() {
 @test "arm64 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { noklp_boot aarch64; }
 @test "arm64 6.12: a module marked MODULE_INFO(livepatch) is refused" { noklp_livepatch_refused; }
 @test "arm64 6.12: prototype: ftrace redirection of a static vmlinux function, a module function with stack arguments, a late module; anchor-relative symbols" { a64_redirect; }
+@test "arm64 6.12: in-module core: a vmlinux function with a stack argument (__vmalloc_node_range_noprof's ninth, caller): the new function gets the caller the original records for the same call site" { klpb_need_tools; a64_stackargs a64_stk; }
 @test "arm64 6.12: klp-build -a arm64: one changed function through the in-module core (no CONFIG_LIVEPATCH): /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.12: in-module core: a changed function calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.12: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function a64_newfn; }

@@ -23,6 +23,7 @@ setup_file() {
 @test "arm64 6.1 KASLR: boots to init with a clean dmesg" { noklp_boot aarch64; }
 @test "arm64 6.1 KASLR: two boots: the image moved from its link address and between the boots; a module lands in the 2 GB window around it" { a64_kaslr; }
 @test "arm64 6.1 KASLR: prototype: the image moved; ftrace redirection and anchor-relative symbols still resolve" { a64_redirect; }
+@test "arm64 6.1 KASLR: in-module core: a vmlinux function with a stack argument (__vmalloc_node_range's ninth, caller): the new function gets the caller the original records for the same call site" { klpb_need_tools; a64_stackargs a64_stk; }
 @test "arm64 6.1 KASLR: in-module core: one changed function; vmlinux references relative to an exported anchor still resolve where the image moved" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.1 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.1 KASLR: in-module core: a function of a module (configs.ko) and its symbols through slots (modules anywhere in the 2 GB region); late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
