@@ -113,7 +113,7 @@ mark after; check
 mark enabled; cat /sys/kernel/livepatch/$name/enabled
 mark transition; cat /sys/kernel/livepatch/$name/transition
 mark patched; cat /sys/kernel/livepatch/$name/vmlinux/patched
-mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched | tr '\n' ' '; echo
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched
 mark taint; cat /proc/sys/kernel/tainted
 rmmod $name 2>/dev/null; rc=\$?; mark rmmod-enabled-rc; echo \$rc
 mark still; check
