@@ -3,7 +3,7 @@
 # kernel (test/configs/arm64-6.1.config, -Os, no KASLR, built with Debian's
 # aarch64-linux-gnu-gcc through the driver's "build original" stage) boots
 # under QEMU virt/cortex-a57 with a clean dmesg, refuses livepatch-marked
-# modules, the prototype redirects functions through ftrace, and klp-build
+# modules, and klp-build
 # builds patch modules with its in-module core (cases named "in-module core").
 
 KLPB_ARCH=arm64
@@ -22,7 +22,7 @@ setup_file() {
 @test "arm64 6.1: the test kernel has no livepatch, DYNAMIC_FTRACE_WITH_REGS, two NOPs at function entry" { a64_config; }
 @test "arm64 6.1: boots to init with a clean dmesg; no /sys/kernel/livepatch" { noklp_boot aarch64; }
 @test "arm64 6.1: a module marked MODULE_INFO(livepatch) is refused" { noklp_livepatch_refused; }
-@test "arm64 6.1: prototype: ftrace redirection of a static vmlinux function, a module function with stack arguments, a late module; anchor-relative symbols" { a64_redirect; }
+@test "arm64 6.1: in-module core: a vmlinux function with a stack argument (__vmalloc_node_range's ninth, caller): the new function gets the caller the original records for the same call site" { klpb_need_tools; a64_stackargs a64_stk; }
 @test "arm64 6.1: klp-build -a arm64: one changed function through the in-module core (no CONFIG_LIVEPATCH): /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.1: in-module core: a changed function calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.1: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function a64_newfn; }
