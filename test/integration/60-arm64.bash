@@ -382,10 +382,15 @@ GUEST
 # it is the only module of the test configs: stores go through the same
 # literal and slot, covered by the unit case arm64_module_literal.)
 a64_moddata() {
-	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel want
-	klpb "$name" "$PATCHDIR/47-configs-module-data.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel want l
+	klpb "$name" -v "$PATCHDIR/47-configs-module-data.patch"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# configs.o belongs to a module: both sides of its diff -mcmodel=large,
+	# and the patched source also compiled as the kernel does (small model)
+	grep -E '^klp-build: compile original kernel/configs\.o: .* -mcmodel=large -c ' <<<"$output"
+	grep -E '^klp-build: recompile kernel/configs\.o: .* -mcmodel=large -c ' <<<"$output"
+	l=$(grep -E '^klp-build: compile patched kernel/configs\.o as the kernel does: ' <<<"$output")
+	refute_grep mcmodel "$l"
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
 	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
 	echo "$rel"
