@@ -186,7 +186,10 @@ a64_modfunc() {
 	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
 	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
 	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
-	refute_grep ' (config_gz_proc_ops|ikconfig_read_current)$' "$rel"
+	refute_grep ' config_gz_proc_ops$' "$rel"
+	# module objects are -mcmodel=large: what names ikconfig_read_current
+	# is the adrp + ldr of the patch's own copy's literal pool
+	refute_grep '^R_AARCH64_(CALL26|JUMP26|ADD_ABS_LO12_NC|ABS64) ikconfig_read_current$' "$rel"
 	mkdir -p "$d"
 	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
 	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
@@ -261,6 +264,113 @@ GUEST
 	# the kernel's log lines: two late loads, two unloads while enabled
 	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'configs'") == 2 ]]
 	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'configs'") == 2 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_moddata NAME: loads of a module's static data from patched code
+# (patches/47: ikconfig_read_current of configs.ko reads proc_flags and
+# proc_read of configs' static config_gz_proc_ops; proc_flags is a direct
+# load, adrp + ldr :lo12:, in the kernel's code model, which klp-convert
+# refused before module objects were compiled -mcmodel=large).  In the
+# module: the adrp + ldr of the literal that holds config_gz_proc_ops point
+# at a slot; nothing names config_gz_proc_ops.  In the guest the patched
+# function prints proc_read as read, and the guest compares it with
+# configs' ikconfig_read_current in /proc/kallsyms ("read=configs" when
+# equal): the patch loaded before configs.ko, configs.ko loaded, removed,
+# loaded again elsewhere (a filler module takes its old place), the patch
+# disabled and removed; then loaded after configs.ko, configs.ko removed
+# while patched, the patch disabled and removed, configs.ko back to the
+# original; clean dmesg.  (configs.ko has no writable static variable and
+# it is the only module of the test configs: stores go through the same
+# literal and slot, covered by the unit case arm64_module_literal.)
+a64_moddata() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel want l
+	klpb "$name" -v "$PATCHDIR/47-configs-module-data.patch"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# configs.o belongs to a module: both sides of its diff -mcmodel=large,
+	# and the patched source also compiled as the kernel does (small model)
+	grep -E '^klp-build: compile original kernel/configs\.o: .* -mcmodel=large -c ' <<<"$output"
+	grep -E '^klp-build: recompile kernel/configs\.o: .* -mcmodel=large -c ' <<<"$output"
+	l=$(grep -E '^klp-build: compile patched kernel/configs\.o as the kernel does: ' <<<"$output")
+	refute_grep mcmodel "$l"
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	echo "$rel"
+	# config_gz_proc_ops: one literal, its adrp + ldr on the slot
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 1 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 1 ]]
+	refute_grep 'config_gz_proc_ops|LDST(8|16|32)_ABS_LO12_NC' "$rel"
+	grep -qa config_gz_proc_ops "$ko"
+	mkdir -p "$d"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
+	test_module "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+check() {
+	[ -e /proc/config.gz ] || { echo absent; return; }
+	l=\$(head -c 96 /proc/config.gz | grep -a klpb_configs_data) || { echo "original \$(wc -c </proc/config.gz)"; return; }
+	w=\$(where)
+	case "\$l" in
+	*" read=\$w "*) echo "\$l" | sed "s/ read=\$w / read=configs /" ;;
+	*) echo "\$l (configs' ikconfig_read_current: '\$w')" ;;
+	esac
+}
+patched() { cat /sys/kernel/livepatch/$name/configs/patched; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark early-patched; patched
+mark early; check
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; patched
+mark late; check
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+mark gone; check
+insmod /klpb/filler/klpb_filler.ko
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+mark reloaded-patched; patched
+mark reloaded; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+mark after-patched; patched
+mark after; check
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-back-rc; echo \$rc
+mark back; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	want="klpb_configs_data flags=0 read=configs $size"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq early "$(guest_after early)" absent
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "patched once configs loaded" "$(guest_after late-patched)" 1
+	expect_eq "loaded after the patch: configs' own data" "$(guest_after late)" "$want"
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq gone "$(guest_after gone)" absent
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
+	expect_eq "reloaded elsewhere: the data of the new copy" "$(guest_after reloaded)" "$want"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled "$(guest_after disabled)" "original $size"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq "patch loaded after configs" "$(guest_after after-rc)" 0
+	expect_eq after-patched "$(guest_after after-patched)" 1
+	expect_eq "loaded before the patch: configs' own data" "$(guest_after after)" "$want"
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq "disable while configs is not loaded" "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
+	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 

@@ -33,6 +33,7 @@ setup_file() {
 @test "arm64 6.12 -O2 KASLR: in-module core: consistency with the function graph tracer on schedule (return_to_handler recovered)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
 @test "arm64 6.12 -O2 KASLR: in-module core: consistency with a kretprobe on schedule (__kretprobe_trampoline recovered)" { klpb_need_tools; a64_cons_tramp a64_kretprobe kretprobe; }
 @test "arm64 6.12 -O2 KASLR: in-module core: a function of a module (configs.ko) through slots; late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
+@test "arm64 6.12 -O2 KASLR: in-module core: loads of a module's static data through a -mcmodel=large literal pointed at a slot; late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_moddata a64_mdata; }
 @test "arm64 6.12 -O2 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot; callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
 @test "arm64 6.12 -O2 KASLR: in-module core: callbacks (livepatch_helpers.h) in order" { klpb_need_tools; hc_callbacks; }
 @test "arm64 6.12 -O2 KASLR: in-module core: shadow variables" { klpb_need_tools; hc_shadow; }
