@@ -31,7 +31,11 @@ KLPB_QEMU_TIMEOUT=${KLPB_QEMU_TIMEOUT:-400}
 load ../lib/bats-common
 # the overlay patch of this version (6.12 moved ovl_show_options to params.c)
 OVERLAY_PATCH=$KLPB_REPO/test/distro/patches/overlay-show-options.patch
-[[ $KLPB_KVER == 6.1 ]] || OVERLAY_PATCH=$KLPB_REPO/test/distro/patches/overlay-show-options-$KLPB_KVER.patch
+OVERLAY_OBJ=fs/overlayfs/super.o
+if [[ $KLPB_KVER != 6.1 ]]; then
+	OVERLAY_PATCH=$KLPB_REPO/test/distro/patches/overlay-show-options-$KLPB_KVER.patch
+	OVERLAY_OBJ=fs/overlayfs/params.o
+fi
 
 setup_file() {
 	klpb_need_kernel
@@ -94,8 +98,11 @@ taint_ok() {
 	[[ -z $lost ]] || { echo "options of Debian's config missing from the build: $lost"; false; }
 	# what makes this config unlike the tiny ones (module versions and
 	# signatures, debug info and BTF, the mitigations' code generation)
-	for o in MODVERSIONS MODULE_SIG DEBUG_INFO DEBUG_INFO_BTF_MODULES RETPOLINE RETHUNK SLS STACKPROTECTOR_STRONG; do
-		grep -qx "CONFIG_$o=y" "$KLPB_TEST_BUILD/.config"
+	# (6.12 renamed the mitigations' options MITIGATION_*)
+	local m=""
+	[[ $KLPB_KVER == 6.1 ]] || m=MITIGATION_
+	for o in MODVERSIONS MODULE_SIG DEBUG_INFO DEBUG_INFO_BTF_MODULES ${m}RETPOLINE ${m}RETHUNK ${m}SLS STACKPROTECTOR_STRONG; do
+		grep -qx "CONFIG_$o=y" "$KLPB_TEST_BUILD/.config" || { echo "CONFIG_$o=y missing"; false; }
 	done
 	grep -qx 'CONFIG_OVERLAY_FS=m' "$KLPB_TEST_BUILD/.config"
 }
@@ -143,7 +150,7 @@ ovl_mount() { mount -t overlay overlay -o lowerdir=/tmp/l1:/tmp/l2 /tmp/m; rc=$?
 	klpb d_overlay "$OVERLAY_PATCH"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	assert_output_has "changed fs/overlayfs/super.o ovl_show_options"
+	assert_output_has "changed $OVERLAY_OBJ ovl_show_options"
 	sign_module "$BATS_TEST_TMPDIR/out/d_overlay.ko"
 	build_modules overlay
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
