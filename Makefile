@@ -23,7 +23,7 @@ HELPERS := tree-hash/tree-hash
 
 all: $(TOOLS) $(HELPERS)
 
-.PHONY: bench bench-cold bench-scale all setup check check-all check-unit check-integration check-integration-all \
+.PHONY: bench bench-cold bench-cold-sample bench-scale all setup check check-all check-unit check-integration check-integration-all \
 	check-arm64 check-arm check-distro check-distro-6.12 bench-distro check-convert demo install clean shellcheck asan fuzz-build check-asan check-fuzz fuzz
 
 %.o: %.c $(HEADERS)
@@ -132,6 +132,9 @@ fuzz: fuzz-build
 check: check-unit check-asan check-fuzz check-integration check-convert
 
 check-all: check-unit check-asan check-fuzz check-integration-all check-convert
+
+bench-cold-sample: all
+	bash bench/cold-sample
 
 bench: all
 	bash bench/warm-patch
