@@ -908,6 +908,7 @@ void elf_free(struct elf *elf)
 		free(sec->data);
 		free(sec->relocs);
 		free(sec->syms);
+		free(sec->ftrace_sites);
 		free(sec);
 	}
 	for (i = 0; i < elf->nr_symbols; i++) {

@@ -101,6 +101,10 @@ struct section {
 	bool include;
 	bool owner_known;		/* owner is section_owner()'s answer */
 	struct symbol *owner;
+	int64_t *ftrace_sites;		/* offsets of the ftrace sites listed for
+					   this section, sorted (create-diff-object
+					   ftrace.c, once elf->ftrace_sites_indexed) */
+	size_t nr_ftrace_sites;
 
 	struct section *hash_next;
 };
@@ -129,6 +133,9 @@ struct elf {
 	struct symbol **sym_hash;
 	size_t sec_hash_size, nr_sec_hashed;
 	size_t sym_hash_size, nr_sym_hashed;
+
+	/* create-diff-object state */
+	bool ftrace_sites_indexed;	/* section->ftrace_sites are filled */
 };
 
 /* Reading, writing, freeing */
