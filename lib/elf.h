@@ -183,6 +183,9 @@ struct symbol *elf_add_symbol(struct elf *elf, const char *name, unsigned char t
 struct symbol *elf_section_symbol(struct elf *elf, struct section *sec);
 struct reloc *elf_add_reloc(struct section *base, uint64_t offset, unsigned int type,
 			    struct symbol *sym, int64_t addend);
+/* the same into relocation section rsec (a .klp.rela section, not base->rela) */
+struct reloc *elf_append_reloc(struct section *rsec, uint64_t offset, unsigned int type,
+			       struct symbol *sym, int64_t addend);
 void elf_sort_relocs(struct section *rsec);
 int elf_section_resize(struct section *sec, size_t size);
 void elf_rename_symbol(struct symbol *sym, const char *name);
