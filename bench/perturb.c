@@ -12,7 +12,7 @@
  *
  * Prints the chosen function names.  Eligible: a function that
  * create-diff-object would include when changed: in .text or .text.*, with
- * its ftrace call, no .cold part, no reference into init/exit sections and
+ * its ftrace call (or its entry in the table of ftrace sites), no .cold part, no reference into init/exit sections and
  * no reference the arch refuses from patched code.  The flipped byte is the
  * first one no relocation covers (relocated bytes are masked in the
  * comparison).
@@ -76,10 +76,43 @@ static bool anon_writable(const struct arch *arch, const struct reloc *r)
 	return !s || (s->type != STT_FUNC && s->type != STT_OBJECT);
 }
 
-static bool eligible(const struct arch *arch, const struct symbol *f)
+/*
+ * Arches whose ftrace site is a nop without relocation (arch->fentry_name
+ * NULL: s390x, arm64) list the sites in a table: site[idx] is true for the
+ * functions with an entry there (the one containing the site, else the one
+ * whose symbol follows within the window: arm64's NOPs before the symbol).
+ */
+static bool *sites_of(const struct arch *arch, const struct elf *elf)
+{
+	const struct section *table = find_section(elf, arch->ftrace_sites ?
+						   arch->ftrace_sites : "__mcount_loc");
+	bool *site = xzalloc(elf->nr_symbols * sizeof(*site));
+	size_t i;
+	uint64_t d;
+
+	for (i = 0; table && table->rela && i < table->rela->nr_relocs; i++) {
+		const struct reloc *r = &table->rela->relocs[i];
+		const struct symbol *f = NULL;
+		int64_t off;
+
+		if (!r->sym->sec)
+			continue;
+		off = arch->reloc_target_offset(r) +
+		      (r->sym->type == STT_SECTION ? 0 : (int64_t)r->sym->offset);
+		if (off < 0)
+			continue;
+		for (d = 0; !f && d <= arch->ftrace_window; d += 2)
+			f = find_func_containing(r->sym->sec, off + d);
+		if (f)
+			site[f->idx] = true;
+	}
+	return site;
+}
+
+static bool eligible(const struct arch *arch, const struct symbol *f, const bool *site)
 {
 	const struct section *rsec;
-	bool fentry = false;
+	bool fentry = site && site[f->idx];
 	size_t i;
 
 	if (f->type != STT_FUNC || !f->sec || !f->size || !in_patchable_text(f) ||
@@ -90,7 +123,7 @@ static bool eligible(const struct arch *arch, const struct symbol *f)
 
 		if (r->offset < f->offset || r->offset >= f->offset + f->size)
 			continue;
-		if (r->offset < f->offset + arch->ftrace_window &&
+		if (arch->fentry_name && r->offset < f->offset + arch->ftrace_window &&
 		    !strcmp(r->sym->name, arch->fentry_name))
 			fentry = true;
 		if (is_init_exit(r->sym->sec) || anon_writable(arch, r))
@@ -142,6 +175,7 @@ int main(int argc, char **argv)
 	const struct arch *arch;
 	struct symbol **v;
 	struct elf *elf;
+	bool *site;
 	size_t i, nv = 0, want = 1;
 	bool all = false;
 	int c, fd;
@@ -166,9 +200,10 @@ int main(int argc, char **argv)
 		ERROR("%s: unsupported machine %u", elf->path, elf->ehdr.e_machine);
 		return 1;
 	}
+	site = arch->fentry_name ? NULL : sites_of(arch, elf);
 	v = xzalloc(elf->nr_symbols * sizeof(*v));
 	for (i = 1; i < elf->nr_symbols; i++)
-		if (eligible(arch, elf->symbols[i]))
+		if (eligible(arch, elf->symbols[i], site))
 			v[nv++] = elf->symbols[i];
 	qsort(v, nv, sizeof(*v), cmp_size_desc);
 	if (all || want > nv)

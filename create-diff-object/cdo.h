@@ -6,6 +6,7 @@
  *   kernel.c     the objects as the kernel contains them (names, changes)
  *   compare.c    decide what changed (position independent)
  *   include.c    choose what goes into the output and why
+ *   ftrace.c     which functions have an ftrace site (can be redirected)
  *   special.c    special sections: which entries belong to included code
  *   output.c     build the diff object, livepatch records, metadata
  *   symvers.c    exported symbols (Module.symvers)
@@ -97,6 +98,8 @@ int compare(struct cdo *cdo);
 /* include.c */
 int include_changes(struct cdo *cdo);
 bool symbol_is_unit(const struct symbol *sym);
+
+/* ftrace.c */
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func);
 
 /* special.c */

@@ -337,9 +337,34 @@ static void stem_group(const struct stem_ent *v, size_t n, const char *stem,
 	*last = lo;
 }
 
+/*
+ * The ARM/AArch64 mapping symbols "$a", "$d", "$t", "$x" (STT_NOTYPE, one
+ * or more in every section): thousands of symbols share each name.  The
+ * exact-name pass pairs them in table order; the search for the next one
+ * of a name resumes after the symbol the previous one was paired with (or
+ * stops when that search found none): those before are paired or of
+ * another kind, for good, so walking the chain from its start again would
+ * find the same symbol in quadratic time.  Slot of such a symbol, or -1.
+ */
+static const char *const mapping_names[] = { "$a", "$d", "$t", "$x" };
+
+static int mapping_slot(const struct symbol *p)
+{
+	size_t k;
+
+	if (p->type != STT_NOTYPE || !p->sec || p->name[0] != '$')
+		return -1;
+	for (k = 0; k < ARRAY_SIZE(mapping_names); k++)
+		if (!strcmp(p->name, mapping_names[k]))
+			return (int)k;
+	return -1;
+}
+
 static void correlate_symbols(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched, *oe = cdo->orig;
+	struct symbol *resume[ARRAY_SIZE(mapping_names)] = { NULL };
+	bool none_left[ARRAY_SIZE(mapping_names)] = { false };
 	struct stem_ent *index = NULL;
 	size_t i, nr_index = 0;
 	char buf[512];
@@ -347,15 +372,24 @@ static void correlate_symbols(struct cdo *cdo)
 	/* exact names first, except numbered static locals */
 	for (i = 1; i < pe->nr_symbols; i++) {
 		struct symbol *p = pe->symbols[i], *o;
+		int k;
 
 		if (p->type == STT_SECTION || p->type == STT_FILE || !*p->name ||
 		    is_numbered_local(p, buf, sizeof(buf)))
 			continue;
-		for (o = find_symbol(oe, p->name); o; o = find_symbol_next(o)) {
+		k = mapping_slot(p);
+		if (k >= 0 && none_left[k])
+			continue;
+		o = k >= 0 && resume[k] ? find_symbol_next(resume[k]) : find_symbol(oe, p->name);
+		for (; o; o = find_symbol_next(o)) {
 			if (pairable(o, p)) {
 				pair(o, p);
 				break;
 			}
+		}
+		if (k >= 0) {
+			resume[k] = o;
+			none_left[k] = !o;
 		}
 	}
 

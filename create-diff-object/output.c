@@ -206,10 +206,19 @@ static struct symbol *got_target(struct cdo *cdo, struct section *c, uint64_t of
 			      STT_NOTYPE, STB_LOCAL, c, 0, off, 0);
 }
 
-/* a GOT relocation to sym+within (within != 0 only for a label inside it) */
-static void add_got_reloc(struct cdo *cdo, struct section *to, uint64_t place,
-			  const struct reloc *r, struct symbol *sym, int64_t within)
+/*
+ * r as a relocation at place of to against sym, a symbol of the output that
+ * stands for r's target: a GOT relocation to sym+within (within != 0 only
+ * for a label inside it), else sym+addend
+ */
+static void add_copy_reloc(struct cdo *cdo, struct section *to, uint64_t place,
+			   const struct reloc *r, struct symbol *sym, int64_t within,
+			   int64_t addend)
 {
+	if (!cdo->arch->is_got_reloc || !cdo->arch->is_got_reloc(r->type)) {
+		elf_add_reloc(to, place, r->type, sym, addend);
+		return;
+	}
 	if (within)
 		sym = got_target(cdo, sym->sec, sym->offset + within, r->sym);
 	elf_add_reloc(to, place, r->type, sym, r->addend);
@@ -358,7 +367,6 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		unsigned int n = arch->reloc_size(r->type);
 		struct target t;
 		int64_t within;
-		bool got;
 
 		if (r->deleted)
 			continue;
@@ -392,16 +400,12 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		resolve_target(cdo, r, &t);
 		/* the target's offset in its symbol or section, without the bias */
 		within = t.addend + (arch->reloc_target_offset(r) - r->addend);
-		got = arch->is_got_reloc && arch->is_got_reloc(r->type);
 		if (t.kind != T_SYMBOL) {
 			struct section *c = clone_anon(cdo, t.sec);
 
 			if (!c)
 				return -1;
-			if (got)
-				add_got_reloc(cdo, to, place, r, c->secsym, within);
-			else
-				elf_add_reloc(to, place, r->type, c->secsym, t.addend);
+			add_copy_reloc(cdo, to, place, r, c->secsym, within, t.addend);
 			continue;
 		}
 
@@ -416,10 +420,7 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		if (!should_copy(s) && kernel_lacks(cdo, s)) {
 			if (carry_copy(cdo, s))
 				return -1;
-			if (got)
-				add_got_reloc(cdo, to, place, r, s->clone, within);
-			else
-				elf_add_reloc(to, place, r->type, s->clone, t.addend);
+			add_copy_reloc(cdo, to, place, r, s->clone, within, t.addend);
 			continue;
 		}
 		if (should_copy(s)) {
@@ -440,10 +441,7 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 			if (!keep_original) {
 				if (!s->clone && !clone_unit(cdo, s))
 					return -1;
-				if (got)
-					add_got_reloc(cdo, to, place, r, s->clone, within);
-				else
-					elf_add_reloc(to, place, r->type, s->clone, t.addend);
+				add_copy_reloc(cdo, to, place, r, s->clone, within, t.addend);
 				continue;
 			}
 		}

@@ -25,29 +25,6 @@
 #include "klpb-meta.h"
 #include "rel.h"
 
-/*
- * Relocations are appended to the .klp.rela section itself: the model's
- * elf_add_reloc() always uses base->rela, which is the section's ordinary
- * .rela section when it has one.
- */
-static void add_klp_reloc(struct section *rsec, uint64_t offset, unsigned int type,
-			  struct symbol *sym, int64_t addend)
-{
-	struct reloc *r;
-
-	if (rsec->nr_relocs == rsec->alloc_relocs) {
-		rsec->alloc_relocs = rsec->alloc_relocs ? rsec->alloc_relocs * 2 : 16;
-		rsec->relocs = xrealloc(rsec->relocs, rsec->alloc_relocs * sizeof(*r));
-	}
-	r = &rsec->relocs[rsec->nr_relocs++];
-	memset(r, 0, sizeof(*r));
-	r->rsec = rsec;
-	r->offset = offset;
-	r->type = type;
-	r->sym = sym;
-	r->addend = addend;
-}
-
 static struct section *klp_rela_section(struct elf *elf, const char *objname,
 					struct section *base)
 {
@@ -389,7 +366,9 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 	if (!rsec)
 		return -1;
 	sym = klp_symbol(elf, &res, rec->name);
-	add_klp_reloc(rsec, rec->place, type, sym, rec->addend);
+	/* into the .klp.rela section itself: elf_add_reloc() would use
+	 * base->rela, the section's ordinary .rela section when it has one */
+	elf_append_reloc(rsec, rec->place, type, sym, rec->addend);
 	rec->klp_objname = res.objname;
 	rec->sympos = res.sympos;
 	/* x86 apply_relocate_add refuses a place that is not zero; RELA keeps

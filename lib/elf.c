@@ -908,6 +908,7 @@ void elf_free(struct elf *elf)
 		free(sec->data);
 		free(sec->relocs);
 		free(sec->syms);
+		free(sec->ftrace_sites);
 		free(sec);
 	}
 	for (i = 0; i < elf->nr_symbols; i++) {
@@ -997,7 +998,12 @@ struct symbol *elf_section_symbol(struct elf *elf, struct section *sec)
 struct reloc *elf_add_reloc(struct section *base, uint64_t offset, unsigned int type,
 			    struct symbol *sym, int64_t addend)
 {
-	struct section *rsec = elf_add_rela_section(base->elf, base);
+	return elf_append_reloc(elf_add_rela_section(base->elf, base), offset, type, sym, addend);
+}
+
+struct reloc *elf_append_reloc(struct section *rsec, uint64_t offset, unsigned int type,
+			       struct symbol *sym, int64_t addend)
+{
 	struct reloc *r;
 
 	if (rsec->nr_relocs == rsec->alloc_relocs) {

@@ -101,6 +101,10 @@ struct section {
 	bool include;
 	bool owner_known;		/* owner is section_owner()'s answer */
 	struct symbol *owner;
+	int64_t *ftrace_sites;		/* offsets of the ftrace sites listed for
+					   this section, sorted (create-diff-object
+					   ftrace.c, once elf->ftrace_sites_indexed) */
+	size_t nr_ftrace_sites;
 
 	struct section *hash_next;
 };
@@ -129,6 +133,9 @@ struct elf {
 	struct symbol **sym_hash;
 	size_t sec_hash_size, nr_sec_hashed;
 	size_t sym_hash_size, nr_sym_hashed;
+
+	/* create-diff-object state */
+	bool ftrace_sites_indexed;	/* section->ftrace_sites are filled */
 };
 
 /* Reading, writing, freeing */
@@ -176,6 +183,9 @@ struct symbol *elf_add_symbol(struct elf *elf, const char *name, unsigned char t
 struct symbol *elf_section_symbol(struct elf *elf, struct section *sec);
 struct reloc *elf_add_reloc(struct section *base, uint64_t offset, unsigned int type,
 			    struct symbol *sym, int64_t addend);
+/* the same into relocation section rsec (a .klp.rela section, not base->rela) */
+struct reloc *elf_append_reloc(struct section *rsec, uint64_t offset, unsigned int type,
+			       struct symbol *sym, int64_t addend);
 void elf_sort_relocs(struct section *rsec);
 int elf_section_resize(struct section *sec, size_t size);
 void elf_rename_symbol(struct symbol *sym, const char *name);

@@ -231,6 +231,22 @@ PY
 	assert_no_ko
 }
 
+@test "exit status 3, refused by klp-convert: the last line names its first error and hint, the report lists each" {
+	# a klp-convert that refuses as the real one does on arm64 (unit case
+	# arm64_module_data_word_refused), naming the module it was given: the
+	# work dir's copy, a path the user never sees
+	local why='a data word holds the address of helper of module mymod: the module may load after the patch and move when loaded again, and the patch module cannot rewrite its data words then'
+	local hint='reach it from code, or through a pointer the code reads'
+	local other='.text.f+0x8: reference to count of module mymod in an init section'
+	fake_tools '' "in=\${*: -2:1}; printf 'klp-convert: error: %s: %s\\n' \"\$in\" '.data.klpb_fn+0x0: $why (hint: $hint)' \"\$in\" '$other' >&2; exit 1"
+	run "$DRIVER_BIN" -s "$KLPB_TEST_SRC" -c "$KLPB_TEST_CFG" -b "$KLPB_TEST_BUILD" \
+		-n kc_refused -o "$BATS_TEST_TMPDIR/out" --report "$R" "$P1"
+	expect_fail 3 "kc_refused.ko: .data.klpb_fn+0x0: $why (hint: $hint) (and 1 more klp-convert error(s): see above)" \
+		"refusals=[{\"source\": \"klp-convert\", \"object\": null, \"reason\": \".data.klpb_fn+0x0: $why\", \"hint\": \"$hint\"}, {\"source\": \"klp-convert\", \"object\": null, \"reason\": \"$other\", \"hint\": null}]"
+	assert_output_has "klp-build: error: kc_refused.ko: .data.klpb_fn+0x0: a data word holds"
+	refute_grep 'klp-build: error: .*/kmod/' "$output"
+}
+
 @test "exit status 4, build failure: a patched source that does not compile, a failing original build" {
 	local fake=$BATS_TEST_TMPDIR/fake
 	kr "$PATCHDIR/09-cmdline-syntax-error.patch"

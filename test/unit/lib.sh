@@ -172,13 +172,23 @@ cdo_raw() {
 		fail "create-diff-object not built: $CDO (run make)"
 		exit 1
 	fi
-	timeout "${KLPB_UNIT_TIMEOUT:-60}" "$CDO" "$@" >"$C/stdout" 2>"$C/stderr" </dev/null
+	_run_tool create-diff-object "$CDO" "$@"
+	_dump_out
+	return 0
+}
+
+# _run_tool NAME TOOL ARGS... : run TOOL with exactly ARGS under the case's
+# time limit; sets RC, $C/rc, $C/stdout, $C/stderr, $C/cmdline; a timeout
+# or a signal (crash) fails the case
+_run_tool() {
+	local name=$1 tool=$2
+	shift 2
+	timeout "${KLPB_UNIT_TIMEOUT:-60}" "$tool" "$@" >"$C/stdout" 2>"$C/stderr" </dev/null
 	RC=$?
 	echo "$RC" >"$C/rc"
-	printf '%q ' "$CDO" "$@" >"$C/cmdline"
-	[ "$RC" = 124 ] && fail "create-diff-object timed out after ${KLPB_UNIT_TIMEOUT:-60}s"
-	[ "$RC" -ge 128 ] && fail "create-diff-object killed by signal $((RC - 128)) (crash)"
-	_dump_out
+	printf '%q ' "$tool" "$@" >"$C/cmdline"
+	[ "$RC" = 124 ] && fail "$name timed out after ${KLPB_UNIT_TIMEOUT:-60}s"
+	[ "$RC" -ge 128 ] && fail "$name killed by signal $((RC - 128)) (crash)"
 	return 0
 }
 
@@ -266,12 +276,7 @@ CORE
 # kc_raw ARGS... : run klp-convert ($KC) with exactly ARGS; sets RC,
 # $C/stdout, $C/stderr like cdo_raw
 kc_raw() {
-	timeout "${KLPB_UNIT_TIMEOUT:-60}" "$KC" "$@" >"$C/stdout" 2>"$C/stderr" </dev/null
-	RC=$?
-	echo "$RC" >"$C/rc"
-	printf '%q ' "$KC" "$@" >"$C/cmdline"
-	[ "$RC" = 124 ] && fail "klp-convert timed out after ${KLPB_UNIT_TIMEOUT:-60}s"
-	[ "$RC" -ge 128 ] && fail "klp-convert killed by signal $((RC - 128)) (crash)"
+	_run_tool klp-convert "$KC" "$@"
 	return 0
 }
 
