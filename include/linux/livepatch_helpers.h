@@ -25,17 +25,25 @@
  *   record into section .klp.callbacks; create-diff-object fills in the
  *   object name and the patch module's core attaches it (docs/DESIGN.md).
  *
- * Syscalls (x86_64)
+ * Syscalls
  *	KLP_SYSCALL_DEFINE0(name) ... KLP_SYSCALL_DEFINE6(name, type, arg, ...)
  *
  *   drop-in replacements for SYSCALL_DEFINEn in a patched file.  The
  *   kernel's SYSCALL_DEFINEn puts the body into __do_sys_NAME, an inline
- *   (hence notrace) function that livepatch cannot redirect.  These forms
- *   force the body into the entry wrappers __x64_sys_NAME (and
+ *   (hence notrace) function that livepatch cannot redirect.  On x86_64
+ *   these forms force the body into the entry wrappers __x64_sys_NAME (and
  *   __ia32_sys_NAME with IA32_EMULATION), which have an ftrace site, so a
- *   change of the body changes the wrapper and the wrapper is patched.  They
- *   emit no syscall trace metadata and no error-injection entry (the
+ *   change of the body changes the wrapper and the wrapper is patched.
+ *   They emit no syscall trace metadata and no error-injection entry (the
  *   original kernel's stay in place).
+ *
+ *   On the other architectures (ppc64le, s390x, arm64, 32-bit arm) they are
+ *   the kernel's own macros, so one source patch builds everywhere: there
+ *   the entry (sys_NAME on ppc64le and 32-bit arm, __s390x_sys_NAME on
+ *   s390x, __arm64_sys_NAME(regs) on arm64) has an ftrace site, and
+ *   create-diff-object patches it, through it also the notrace body
+ *   __do_sys_NAME when GCC keeps that out of line (see "Other
+ *   architectures" below).
  *
  * Static calls
  *	KLP_STATIC_CALL(name)(args...)
@@ -176,6 +184,16 @@ typedef void (*klp_post_unpatch_t)(struct klp_object *obj);
 /*
  * Other architectures: the kernel's own definitions.  The body may then end
  * up in a function without an ftrace site; create-diff-object says so.
+ * arm64 (arch/arm64/include/asm/syscall_wrapper.h, 6.1 and 6.12):
+ * SYSCALL_DEFINE0 puts the body into __arm64_sys_NAME(regs), which has the
+ * two ftrace NOPs; with arguments __arm64_sys_NAME inlines the static
+ * __se_sys_NAME and calls __do_sys_NAME, "static inline" hence notrace, out
+ * of line in the test kernels at -Os and -O2: the changed __do_sys_NAME is
+ * carried as a copy and __arm64_sys_NAME is patched, its copy calling the
+ * copy.  No arm64 form of its own is needed; with FTRACE_SYSCALLS or
+ * FUNCTION_ERROR_INJECTION the patched file's metadata and error-injection
+ * entries are not carried (the original kernel's stay in place), as for
+ * the x86_64 forms.
  */
 #include <linux/syscalls.h>
 #define KLP_SYSCALL_DEFINEx(x, name, ...)	__SYSCALL_DEFINEx(x, name, __VA_ARGS__)

@@ -41,6 +41,7 @@ setup_file() {
 @test "arm64 6.1: in-module core: kpatch-style callbacks (kpatch-macros.h, patch_object, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" { klpb_need_tools; hc_kpatch_callbacks; }
 @test "arm64 6.1: in-module core: a failing pre-patch callback fails the load; nothing is patched, post-unpatch does not run" { klpb_need_tools; hc_pre_patch_fails; }
 @test "arm64 6.1: in-module core: shadow variables (klp_shadow_* of the core): allocated in one patched function, freed in another" { klpb_need_tools; hc_shadow; }
+@test "arm64 6.1: in-module core: syscalls of the shared patch (KLP_SYSCALL_DEFINE1 newuname, KLP_SYSCALL_DEFINE0 getppid) through the kernel's __arm64_sys_ entries (__do_sys_newuname, notrace, through its caller): patched while enabled, original after disable and rmmod" { klpb_need_tools; a64_syscalls a64_sys; }
 @test "arm64 6.1: in-module core: atomic replace by default: the earlier patch's functions move to the new one or back to the original, it is disabled and removable; only the new patch's callbacks run" { klpb_need_tools; a64_replace; }
 @test "arm64 6.1: in-module core: atomic replace with a function of a module (configs.ko): the replaced patch's module function goes back to the original and its module notifier stops acting; a later patch takes it over" { klpb_need_tools; a64_modreplace; }
 @test "arm64 6.1: in-module core: a shadow variable per task (proc_pid_status allocates, release_task frees), status masks unchanged" { klpb_need_tools; hc_status_shadow; }

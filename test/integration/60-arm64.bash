@@ -1164,3 +1164,57 @@ GUEST
 	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# a64_syscalls NAME: the syscall patch of the other architectures
+# (patches/33: KLP_SYSCALL_DEFINE1 newuname -> uname -m, KLP_SYSCALL_DEFINE0
+# getppid + 100000), unchanged.  On arm64 KLP_SYSCALL_DEFINEn is the
+# kernel's SYSCALL_DEFINEn (arch/arm64/include/asm/syscall_wrapper.h, 6.1
+# and 6.12): the entry __arm64_sys_NAME(regs) has the two ftrace NOPs;
+# SYSCALL_DEFINE0 puts the body right into it; with arguments the static
+# __se_sys_NAME is inlined into it and the body __do_sys_NAME, "static
+# inline" hence notrace, stays out of line (-Os and -O2, both versions):
+# create-diff-object carries it as a copy and patches it through its
+# caller __arm64_sys_newuname, whose new copy calls the copy.  In the guest
+# (uname(2) and a child shell's $PPID) the patched syscalls answer while
+# enabled, the original ones after disable and after rmmod; only the two
+# entries are patched; clean dmesg.
+a64_syscalls() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko
+	klpb "$name" "$PATCHDIR/33-syscalls-newuname-getppid.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "__do_sys_newuname has no ftrace site (notrace or inline): patching it through its caller __arm64_sys_newuname"
+	assert_output_has "copied kernel/sys.o __do_sys_newuname"
+	assert_output_has "changed kernel/sys.o __arm64_sys_newuname"
+	assert_output_has "changed kernel/sys.o __arm64_sys_getppid"
+	expect_eq "changed/new/copied" "$(grep -c '^klp-build:   \(changed\|new\|copied\) ' <<<"$output")" 3
+	# the new entry calls (or tail-calls) the module's copy of the body
+	aarch64-linux-gnu-objdump -dr --disassemble=__arm64_sys_newuname "$ko" |
+		grep -E 'R_AARCH64_(CALL|JUMP)26[[:space:]]+__do_sys_newuname$'
+	readelf -sW "$ko" | grep -qE ' FUNC +LOCAL .* __do_sys_newuname$'
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+# uname(2) -> newuname; a child shell's \$PPID (getppid) minus its parent's pid
+check() { echo "\$(uname -m) \$(sh -c 'sh -c "echo \\\$PPID"; echo \$\$' | { read -r c; read -r p; echo \$((c - p)); })"; }
+mark before; check
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark all; uname -a
+mark funcs; ls /sys/kernel/livepatch/$name/vmlinux | grep , | sort | tr '\n' ' '; echo
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	expect_eq before "$(guest_after before)" "aarch64 0"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq after "$(guest_after after)" "klpb_syscall 100000"
+	[[ $(guest_after all) == Linux*klpb_syscall* ]]
+	[[ $(guest_after funcs) =~ ^__arm64_sys_getppid,[0-9]+\ __arm64_sys_newuname,[0-9]+\ $ ]]
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled "$(guest_after disabled)" "aarch64 0"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq removed "$(guest_after removed)" "aarch64 0"
+	qemu_dmesg_clean "$QEMU_LOG"
+}

@@ -27,3 +27,4 @@ setup_file() {
 @test "arm64 6.1 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.1 KASLR: in-module core: a function of a module (configs.ko) and its symbols through slots (modules anywhere in the 2 GB region); late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
 @test "arm64 6.1 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot (modules anywhere in the 2 GB region); callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
+@test "arm64 6.1 KASLR: in-module core: syscalls (newuname, getppid) through the __arm64_sys_ entries" { klpb_need_tools; a64_syscalls a64_sys; }

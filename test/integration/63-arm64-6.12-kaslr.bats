@@ -31,5 +31,6 @@ setup_file() {
 @test "arm64 6.12 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.12 KASLR: in-module core: a function of a module (configs.ko) and its symbols through slots (modules anywhere in the 2 GB region); late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
 @test "arm64 6.12 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot; callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
+@test "arm64 6.12 KASLR: in-module core: syscalls (newuname, getppid) through the __arm64_sys_ entries" { klpb_need_tools; a64_syscalls a64_sys; }
 @test "arm64 6.12 KASLR: in-module core: consistency with the function graph tracer on schedule (return_to_handler recovered; load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
 @test "arm64 6.12 KASLR: in-module core: consistency with a kretprobe on schedule (kprobe_events; __kretprobe_trampoline recovered; load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_kretprobe kretprobe; }

@@ -37,4 +37,5 @@ setup_file() {
 @test "arm64 6.1 -O2 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot; callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
 @test "arm64 6.1 -O2 KASLR: in-module core: callbacks (livepatch_helpers.h) in order" { klpb_need_tools; hc_callbacks; }
 @test "arm64 6.1 -O2 KASLR: in-module core: shadow variables" { klpb_need_tools; hc_shadow; }
+@test "arm64 6.1 -O2 KASLR: in-module core: syscalls (newuname, getppid) through the __arm64_sys_ entries" { klpb_need_tools; a64_syscalls a64_sys; }
 @test "arm64 6.1 -O2 KASLR: in-module core: atomic replace" { klpb_need_tools; a64_replace; }
