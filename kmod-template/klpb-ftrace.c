@@ -1448,13 +1448,6 @@ static int klpb_check_kaddrs(void)
 	if (ret)
 		return ret;
 #endif
-	if (!klpb_have_modules())
-		return 0;
-	if (!klpb_kaddr_find_module || !klpb_kaddr_module_mutex) {
-		pr_err("'%s': find_module/module_mutex have no address (module not converted with klp-convert --in-module-core?)\n",
-		       THIS_MODULE->name);
-		return -EINVAL;
-	}
 #ifdef CONFIG_ARM
 	if (klpb_slot_table.nr) {
 		ret = klpb_check_kaddr(klpb_kaddr___patch_text_real, "__patch_text_real");
@@ -1462,6 +1455,13 @@ static int klpb_check_kaddrs(void)
 			return ret;
 	}
 #endif
+	if (!klpb_have_modules())
+		return 0;
+	if (!klpb_kaddr_find_module || !klpb_kaddr_module_mutex) {
+		pr_err("'%s': find_module/module_mutex have no address (module not converted with klp-convert --in-module-core?)\n",
+		       THIS_MODULE->name);
+		return -EINVAL;
+	}
 	return klpb_sym_size(klpb_kaddr_find_module, "find_module", &size) ?:
 	       klpb_sym_size(klpb_kaddr_module_mutex, "module_mutex", &size);
 }
