@@ -349,6 +349,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 				      rec->name, res.objname);
 				return -1;
 			}
+			if (check_load_time_table(elf, rec, res.objname))
+				return -1;
 			rec->klp_objname = res.objname;
 			rec->sympos = res.sympos;
 			return slots_reloc(anchor->slots, rec, &res);

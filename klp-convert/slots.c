@@ -217,6 +217,19 @@ static int arm_slots_reloc(struct slots *s, const struct reloc_rec *rec, const s
 	switch (rec->type) {
 	case R_ARM_ABS32:
 	case R_ARM_TARGET1:
+		/*
+		 * a literal of code, or a word of ordinary data: never an entry
+		 * of a table the kernel reads when the patch module loads
+		 * (__jump_table, __bug_table, __ex_table, .ARM.exidx...), which
+		 * would see the 0 the word holds until the module comes
+		 */
+		if (!(sec->sh.sh_flags & SHF_EXECINSTR) && !str_starts(sec->name, ".data") &&
+		    !str_starts(sec->name, ".rodata")) {
+			ERROR("%s: %s+0x%llx: reference to %s of module %s (%s) in section %s: only literal words of code and words of ordinary data (.data*, .rodata*) can be slots the core writes when the module comes; the kernel reads %s when the patch module loads",
+			      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+			      res->objname, arm_type_name(rec->type), sec->name, sec->name);
+			return -1;
+		}
 		if (rec->place % 4) {
 			ERROR("%s: %s+0x%llx: reference to %s of module %s (%s): the word is not 4-byte aligned, the core cannot write it",
 			      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
