@@ -57,14 +57,20 @@ static const struct arch_info arch_infos[] = {
 		.cross_compile = "aarch64-linux-gnu-", .boot_image = "arch/arm64/boot/Image",
 		.kconfig = "CONFIG_ARM64=y",
 		/*
-		 * Diff objects are compiled as the kernel's (-mcmodel=small):
+		 * vmlinux objects are compiled as the kernel's (-mcmodel=small):
 		 * on kernels without CONFIG_LIVEPATCH (arm64 6.1, 6.12)
 		 * klp-convert writes references to vmlinux as ordinary
 		 * relocations against an exported symbol plus the link-time
 		 * distance, which the module loader applies (vmlinux moves as
-		 * one block under KASLR; DESIGN.md "arm64").
+		 * one block under KASLR).  Objects of modules both sides
+		 * -mcmodel=large: every symbol address is an ABS64 literal in
+		 * the function's own text, loaded by adrp + ldr, and klp-convert
+		 * points that pair at a slot the in-module core fills when the
+		 * symbol is a module's, which may come and go (DESIGN.md
+		 * "arm64", "Built: loads and stores of module data").
 		 */
-		.diff_cflags = "", .in_module_core = true, .backend = &arch_arm64,
+		.diff_cflags = "", .module_diff_cflags = "-mcmodel=large",
+		.in_module_core = true, .backend = &arch_arm64,
 	},
 	{
 		.name = "arm", .aliases = "armhf armv7l",

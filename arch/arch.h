@@ -208,6 +208,13 @@ struct arch_info {
 	 */
 	const char *diff_cflags;
 	/*
+	 * Flags added on top of diff_cflags for the objects of MODULES only
+	 * (NULL: none).  arm64: -mcmodel=large, so that patched code reaches
+	 * every symbol through an 8-byte literal that klp-convert can point
+	 * at a slot when the symbol is a module's (DESIGN.md "arm64").
+	 */
+	const char *module_diff_cflags;
+	/*
 	 * Kernels of this arch without CONFIG_LIVEPATCH get klp-build's own
 	 * core in the patch module (kmod-template/klpb-ftrace.c: ftrace
 	 * redirection, /sys/kernel/livepatch) and klp-convert

@@ -70,6 +70,61 @@ static bool arm_is_call(const struct reloc *r)
 	return arm_is_branch(r->type);
 }
 
+static uint32_t arm_insn(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * The __LINE__ argument of a WARN (arm has no __WARN_FLAGS: WARN calls
+ * warn_slowpath_fmt(file, line, taint, fmt, ...)) or of __might_sleep:
+ * "movw r1, #line" (cond 0011 0000 imm4 0001 imm12) or, for small lines,
+ * "mov r1, #imm" (cond 0011 1010 0000 0001 rot imm8), the second argument
+ * register; byte 3 (condition, 0011) must be equal in both versions
+ * (same_but_immediate), the rest is r1 and the line by the patterns.  Instructions are 4 bytes, aligned in the function.
+ */
+static bool arm_immediate_load(const unsigned char *buf, size_t size, size_t pos,
+			       struct imm_load *insn)
+{
+	size_t k = pos & ~(size_t)3;
+	uint32_t w;
+
+	if (k + 4 > size)
+		return false;
+	w = arm_insn(buf + k);
+	if ((w >> 28) == 0xf)
+		return false;		/* unconditional space: not a data-processing insn */
+	insn->start = k;
+	insn->len = 4;
+	insn->imm_off = 0;
+	if ((w & 0x0ff0f000) == 0x03001000) {		/* movw r1, #imm16 */
+		insn->imm_len = 3;	/* imm12, Rd, imm4 and the opcode nibble */
+		return true;
+	}
+	if ((w & 0x0ffff000) == 0x03a01000) {		/* mov r1, #imm */
+		/* as movw: GCC picks mov for a line that fits a rotated
+		 * imm8 (2480) and movw for the next one (2482); both are
+		 * r1 loads, byte 3 (cond, 0011) is compared */
+		insn->imm_len = 3;
+		return true;
+	}
+	return false;
+}
+
+/* a bl (cond 1011) in [start, end) of sec, at the instruction words there */
+static bool arm_call_between(const struct section *sec, uint64_t start, uint64_t end)
+{
+	uint64_t k;
+
+	for (k = (start + 3) & ~(uint64_t)3; k < end && k + 4 <= sec->size; k += 4) {
+		uint32_t w = arm_insn(sec->data + k);
+
+		if ((w & 0x0f000000) == 0x0b000000 && (w >> 28) != 0xf)
+			return true;
+	}
+	return false;
+}
+
 const struct arch arch_arm = {
 	.name = "arm",
 	.machine = EM_ARM,
@@ -83,6 +138,8 @@ const struct arch arch_arm = {
 	.is_call_reloc = arm_is_call,
 	.is_pcrel_reloc = arm_is_pcrel,
 	.reloc_field_in_insn = true,
+	.immediate_load = arm_immediate_load,
+	.call_between = arm_call_between,
 	.unwind_index = ".ARM.exidx",
 	.unwind_table = ".ARM.extab",
 };

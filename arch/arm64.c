@@ -5,9 +5,11 @@
  * Functions start with the two NOPs of -fpatchable-function-entry=2 (Linux
  * 6.1 DYNAMIC_FTRACE_WITH_REGS, 6.12 WITH_ARGS at -Os): no relocation marks
  * the ftrace site, __patchable_function_entries lists it (an ABS64 to the
- * function's first NOP).  Objects are -mcmodel=small: calls are CALL26
- * (JUMP26 for the ICF thunks), data is reached with ADRP + a :lo12:
- * ADD/LDR/STR pair.  Every instruction is 4 bytes and every relocation of
+ * function's first NOP).  vmlinux objects are -mcmodel=small: calls are
+ * CALL26 (JUMP26 for the ICF thunks), data is reached with ADRP + a :lo12:
+ * ADD/LDR/STR pair; objects of modules are -mcmodel=large (the arch
+ * table's module_diff_cflags): every address is an ABS64 literal after the
+ * function's code, loaded by ADRP + LDR (klp-convert/slots.c).  Every instruction is 4 bytes and every relocation of
  * code writes bits inside one: RELA objects hold zero in those bits and the
  * loader (arch/arm64/kernel/module.c) replaces only the field, so places are
  * never cleared (reloc_field_in_insn).

@@ -51,6 +51,40 @@ struct symbol *cold_parent(const struct symbol *sym)
 	return NULL;
 }
 
+/* an ARM/AArch64 data mapping symbol: "$d", "$d.N" */
+static bool is_data_mapping_symbol(const struct symbol *s)
+{
+	return s->type == STT_NOTYPE && s->bind == STB_LOCAL && s->name[0] == '$' &&
+	       s->name[1] == 'd' && (!s->name[2] || s->name[2] == '.');
+}
+
+/*
+ * Is [end, sec->size) of a code section a literal pool, data words that
+ * belong to the code before them?  AArch64 -mcmodel=large (klp-build's
+ * module objects) puts every symbol address a function loads in 8-byte
+ * words after its code, outside the function symbol's size: the first
+ * thing there (after at most 7 bytes of alignment) is a "$d" mapping
+ * symbol, and no symbol in it is anything but data mapping symbols.
+ */
+static bool literal_pool_tail(const struct section *sec, uint64_t end)
+{
+	bool data = false;
+	size_t i;
+
+	for (i = 0; i < sec->nr_syms; i++) {
+		const struct symbol *s = sec->syms[i];
+
+		if (s->deleted || s->type == STT_SECTION || s->offset < end)
+			continue;
+		if (!is_data_mapping_symbol(s))
+			return false;
+		if (!data && s->offset >= end + 8)
+			return false;
+		data = true;
+	}
+	return data;
+}
+
 /* The one function or object symbol that a section exists for, if any. */
 static struct symbol *find_section_owner(const struct section *sec)
 {
@@ -87,6 +121,16 @@ static struct symbol *find_section_owner(const struct section *sec)
 	if (owner->type == STT_FUNC && (sec->sh.sh_flags & SHF_EXECINSTR) &&
 	    owner->offset > 0 && owner->offset <= 64 &&
 	    owner->offset + owner->size == sec->size)
+		return owner;
+	/*
+	 * A function followed by its literal pool (literal_pool_tail), with
+	 * or without such padding before it: the pool's words are loaded by
+	 * the function's own adrp + ldr pairs, so they travel with it and
+	 * compare with it.
+	 */
+	if (owner->type == STT_FUNC && (sec->sh.sh_flags & SHF_EXECINSTR) &&
+	    owner->offset <= 64 && owner->offset + owner->size < sec->size &&
+	    literal_pool_tail(sec, owner->offset + owner->size))
 		return owner;
 	return NULL;
 }

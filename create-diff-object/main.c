@@ -71,8 +71,9 @@ static int print_arch_info(const char *name)
 		return EXIT_USAGE;
 	}
 	printf("name=%s\nkernel_arch=%s\nsrcarch=%s\ncross_compile=%s\nboot_image=%s\n"
-	       "kconfig=%s\ndiff_cflags=%s\nin_module_core=%s\nbackend=%s\n", ai->name, ai->kernel_arch,
-	       ai->srcarch, ai->cross_compile, ai->boot_image, ai->kconfig, ai->diff_cflags,
+	       "kconfig=%s\ndiff_cflags=%s\nmodule_diff_cflags=%s\nin_module_core=%s\nbackend=%s\n",
+	       ai->name, ai->kernel_arch, ai->srcarch, ai->cross_compile, ai->boot_image, ai->kconfig,
+	       ai->diff_cflags, ai->module_diff_cflags ? ai->module_diff_cflags : "",
 	       ai->in_module_core ? "yes" : "no", ai->backend ? "yes" : "no");
 	if (!ai->backend)
 		printf("no_backend=%s\n", ai->no_backend);

@@ -20,9 +20,16 @@
  * - CALL26/JUMP26 sym+a           -> a veneer of this module,
  *   "adrp x16, slot; ldr x16, [x16, :lo12:slot]; br x16" (x16/x17 are
  *   free at any call: AAPCS64 IP0/IP1);
- * - anything else (a direct load or store of a module's variable, a data
- *   word holding a module address) is refused, named: it needs the
- *   -mcmodel=large literal route of DESIGN point 3.
+ * - ABS64 in code: a literal of -mcmodel=large, the route of module
+ *   objects (the driver compiles them so): the patched code loads
+ *   sym+a with "adrp xM, lit; ldr xM, [xM, :lo12:lit]" and then loads,
+ *   stores or calls through xM.  Every ADRP and LDR of that literal
+ *   becomes the same instruction against slot(sym+a) (ADR_PREL_PG_HI21
+ *   and LDST64_ABS_LO12_NC retargeted, nothing rewritten); the literal
+ *   itself keeps no relocation and is never read (literal_reloc);
+ * - anything else (a direct load or store of a module's variable in
+ *   -mcmodel=small code, a data word holding a module address) is
+ *   refused, named.
  *
  * 32-bit arm (REL, -mword-relocations): a symbol address is an R_ARM_ABS32
  * word of a literal pool INSIDE the function's text, loaded by one
@@ -261,6 +268,81 @@ static int arm_slots_reloc(struct slots *s, const struct reloc_rec *rec, const s
 	}
 }
 
+#define INSN_LDR_X_UIMM_MASK	0xffc00000u
+
+/* the section and offset r points at, when it is a defined symbol's */
+static bool reloc_points_at(const struct reloc *r, const struct section *sec, uint64_t off)
+{
+	return !r->deleted && r->sym && r->sym->sec == sec &&
+	       (int64_t)r->sym->offset + r->addend == (int64_t)off;
+}
+
+/*
+ * rec is an ABS64 in code: a literal word (-mcmodel=large) holding the
+ * address of a module's symbol.  Point every use of the literal at the
+ * slot instead: the ADRPs at the slot page, the 64-bit LDRs at the slot.
+ * Any other use (an ldr-literal of -mpc-relative-literal-loads, the
+ * literal's own address taken, a data word pointing at it) is refused,
+ * and so is a literal nothing loads the adrp + ldr way.  GCC pairs one
+ * ADRP with loads of one literal only (DESIGN.md "What GCC 12 emits for
+ * data"), so an ADRP retargeted here serves no other literal's load.
+ */
+static int literal_reloc(struct slots *s, const struct reloc_rec *rec,
+			 const struct symres *res)
+{
+	struct elf *elf = s->elf;
+	size_t k, nr_adrp = 0, nr_ldr = 0;
+	struct reloc *r;
+	long i;
+
+	i = slot_get(s, res->objname, rec->name, res->sympos, rec->addend);
+	if (i < 0)
+		return -1;
+	for (k = 1; k < elf->nr_sections; k++) {
+		struct section *base = elf->sections[k];
+
+		if (base->deleted || !base->rela || !(base->sh.sh_flags & SHF_ALLOC) ||
+		    base == s->words || base == s->veneers || base == s->recs)
+			continue;
+		for (size_t n = 0; n < base->rela->nr_relocs; n++) {
+			unsigned int insn;
+
+			r = &base->rela->relocs[n];
+			if (!reloc_points_at(r, rec->sec, rec->place))
+				continue;
+			switch (r->type) {
+			case R_AARCH64_ADR_PREL_PG_HI21:
+			case R_AARCH64_ADR_PREL_PG_HI21_NC:
+				r->sym = secsym(s, s->words);
+				r->addend = 0;
+				nr_adrp++;
+				continue;
+			case R_AARCH64_LDST64_ABS_LO12_NC:
+				insn = elf_read_word(elf, base->data + r->offset, 4);
+				if ((insn & INSN_LDR_X_UIMM_MASK) != INSN_LDR_X_UIMM)
+					break;
+				r->sym = secsym(s, s->words);
+				r->addend = 8 * i;
+				nr_ldr++;
+				continue;
+			default:
+				break;
+			}
+			ERROR("%s: %s+0x%llx: the literal at %s+0x%llx holding the address of %s of module %s is used by relocation type %u, not by 'adrp' + 'ldr xT, [xN, #:lo12:]': it cannot be pointed at a slot (compiled with other flags than -mcmodel=large?)",
+			      elf->path, base->name, (unsigned long long)r->offset, rec->sec->name,
+			      (unsigned long long)rec->place, rec->name, res->objname, r->type);
+			return -1;
+		}
+	}
+	if (!nr_adrp || !nr_ldr) {
+		ERROR("%s: %s+0x%llx: a word in code holds the address of %s of module %s, but no 'adrp' + 'ldr' pair loads it (%zu adrp, %zu ldr): only -mcmodel=large literals reach symbols of modules this way",
+		      elf->path, rec->sec->name, (unsigned long long)rec->place, rec->name,
+		      res->objname, nr_adrp, nr_ldr);
+		return -1;
+	}
+	return 0;
+}
+
 int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symres *res)
 {
 	struct section *sec = rec->sec;
@@ -301,6 +383,13 @@ int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symre
 		elf_add_reloc(sec, rec->place, R_AARCH64_LDST64_ABS_LO12_NC,
 			      secsym(s, s->words), 8 * i);
 		return 0;
+	case R_AARCH64_ABS64:
+		if (sec->sh.sh_flags & SHF_EXECINSTR)
+			return literal_reloc(s, rec, res);
+		ERROR("%s: %s+0x%llx: a data word holds the address of %s of module %s: the module may load after the patch and move when loaded again, and the patch module cannot rewrite its data words then (hint: reach it from code, or through a pointer the code reads)",
+		      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+		      res->objname);
+		return -1;
 	case R_AARCH64_CALL26:
 	case R_AARCH64_JUMP26:
 		i = slot_get(s, res->objname, rec->name, res->sympos, rec->addend);
@@ -310,7 +399,7 @@ int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symre
 		elf_add_reloc(sec, rec->place, rec->type, secsym(s, s->veneers), veneer);
 		return 0;
 	default:
-		ERROR("%s: %s+0x%llx: reference to %s of module %s (relocation type %u): only addresses (adrp + add) and calls reach symbols of modules on kernels without CONFIG_LIVEPATCH; a direct load or store of a module's variable, or a data word holding its address, is not supported yet (hint: reach it through a pointer hidden with OPTIMIZER_HIDE_VAR())",
+		ERROR("%s: %s+0x%llx: reference to %s of module %s (relocation type %u): on kernels without CONFIG_LIVEPATCH, symbols of modules are reached by calls, by addresses (adrp + add) and by -mcmodel=large literals (adrp + ldr, how klp-build compiles module objects); this direct load or store was compiled otherwise (hint: reach it through a pointer hidden with OPTIMIZER_HIDE_VAR())",
 		      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
 		      res->objname, rec->type);
 		return -1;

@@ -289,7 +289,22 @@ struct symbol *find_symbol_at(const struct section *sec, uint64_t offset)
 	return NULL;
 }
 
-/* The function or object symbol whose [offset, offset+size) holds offset. */
+/*
+ * An arm/arm64 mapping symbol ($a, $d, $t, $x, or with a ".N" suffix): it
+ * marks where code or data starts for disassemblers, never names a target.
+ */
+static bool is_mapping_symbol(const struct symbol *s)
+{
+	return s->type == STT_NOTYPE && s->name[0] == '$' && strchr("adtx", s->name[1]) &&
+	       s->name[1] && (s->name[2] == '\0' || s->name[2] == '.');
+}
+
+/*
+ * The function or object symbol whose [offset, offset+size) holds offset.
+ * Mapping symbols do not count: "$x" at a function's first byte sorts after
+ * the function (higher index) and would hide it when the section is longer
+ * than the function (arm64 .altinstructions replacements in .subsection 1).
+ */
 struct symbol *find_func_containing(const struct section *sec, uint64_t offset)
 {
 	size_t i;
@@ -298,7 +313,7 @@ struct symbol *find_func_containing(const struct section *sec, uint64_t offset)
 	for (i = syms_upper_bound(sec, offset); i-- > 0;) {
 		struct symbol *s = sec->syms[i];
 
-		if (s->deleted || s->type == STT_SECTION)
+		if (s->deleted || s->type == STT_SECTION || is_mapping_symbol(s))
 			continue;
 		if (offset < s->offset + s->size || (offset == s->offset))
 			return s;

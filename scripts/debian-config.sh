@@ -1,10 +1,13 @@
 #!/bin/bash
 # Derive a build config from Debian's own kernel config (package
-# linux-config-6.1), for klp-build -c and make check-distro.
+# linux-config-6.1 or linux-config-6.12), for klp-build -c and make
+# check-distro.  KLPB_DEBIAN_CONFIG_DIR names the package's directory
+# (default /usr/src/linux-config-6.1; test/lib/kernel.sh sets it from the
+# kernel version).
 #
 #   scripts/debian-config.sh [-f FLAVOUR] [-s SRC] OUT
 #
-# FLAVOUR: the file /usr/src/linux-config-6.1/config.amd64_none_FLAVOUR.xz
+# FLAVOUR: the file DIR/config.amd64_none_FLAVOUR.xz
 # (default cloud-amd64: Debian's kernel for virtual machines, 1581 =y and
 # 1119 =m; "amd64", the generic one, has 3853 =m and takes several times as
 # long to build).
@@ -37,8 +40,9 @@ done
 shift $((OPTIND - 1))
 [[ $# -eq 1 ]] || { echo "usage: $prog [-f FLAVOUR] [-s SRC] OUT" >&2; exit 2; }
 OUT=$1
-IN=${KLPB_DEBIAN_CONFIG_DIR:-/usr/src/linux-config-6.1}/config.amd64_none_$FLAVOUR.xz
-[[ -r $IN ]] || { echo "$prog: $IN missing (install linux-config-6.1: make setup)" >&2; exit 1; }
+DIR=${KLPB_DEBIAN_CONFIG_DIR:-/usr/src/linux-config-6.1}
+IN=$DIR/config.amd64_none_$FLAVOUR.xz
+[[ -r $IN ]] || { echo "$prog: $IN missing (install ${DIR##*/}: make setup)" >&2; exit 1; }
 
 xz -dc "$IN" >"$OUT.tmp"
 if [[ -n $SRC ]]; then

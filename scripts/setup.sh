@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
 	build-essential gcc make binutils pkg-config libelf-dev zlib1g-dev
-	linux-source-6.1 linux-source-6.12 linux-config-6.1 xz-utils flex bison bc cpio kmod libssl-dev dwarves
+	linux-source-6.1 linux-source-6.12 linux-config-6.1 linux-config-6.12 xz-utils flex bison bc cpio kmod libssl-dev dwarves
 	rsync patch perl python3 gzip
 	qemu-system-x86 busybox-static
 	gcc-powerpc64le-linux-gnu qemu-system-ppc

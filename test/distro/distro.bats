@@ -18,13 +18,24 @@
 # test kernel: tiny-debian (test/configs/x86_64-6.1-tiny-debian.config) is
 # the tiny test kernel with the code generation and module options of
 # Debian's config, built in about 15 min.
+# KLPB_DISTRO_KVER=6.12 (make check-distro-6.12): Linux 6.12
+# (linux-source-6.12) with the cloud-amd64 config of linux-config-6.12, its
+# own build dir x86_64-6.12-debian-cloud; the overlay patch of 6.12 changes
+# the same function, moved to fs/overlayfs/params.c.
 
 KLPB_ARCH=x86_64
-KLPB_KVER=6.1
+KLPB_KVER=${KLPB_DISTRO_KVER:-6.1}
 KLPB_VARIANT=${KLPB_DISTRO_VARIANT:-debian-cloud}
 # a distribution kernel takes longer to boot under TCG than the tiny ones
 KLPB_QEMU_TIMEOUT=${KLPB_QEMU_TIMEOUT:-400}
 load ../lib/bats-common
+# the overlay patch of this version (6.12 moved ovl_show_options to params.c)
+OVERLAY_PATCH=$KLPB_REPO/test/distro/patches/overlay-show-options.patch
+OVERLAY_OBJ=fs/overlayfs/super.o
+if [[ $KLPB_KVER != 6.1 ]]; then
+	OVERLAY_PATCH=$KLPB_REPO/test/distro/patches/overlay-show-options-$KLPB_KVER.patch
+	OVERLAY_OBJ=fs/overlayfs/params.o
+fi
 
 setup_file() {
 	klpb_need_kernel
@@ -78,7 +89,7 @@ taint_ok() {
 	(( (t & 8192) == 0 )) || { echo "tainted $t: an unsigned module was loaded (E)" >&2; return 1; }
 }
 
-@test "the build config is Debian's: every =y/=m option of linux-config-6.1's cloud-amd64 config is in the build" {
+@test "the build config is Debian's: every =y/=m option of linux-config-$KLPB_KVER's cloud-amd64 config is in the build" {
 	[[ -n $KLPB_DEBIAN_FLAVOUR ]] || skip "not a Debian config ($KLPB_VARIANT)"
 	local want lost
 	want=$(xz -dc "$KLPB_TEST_CONFIG_FRAG" | grep -E '^CONFIG_[A-Za-z0-9_]+=[ym]$')
@@ -87,8 +98,11 @@ taint_ok() {
 	[[ -z $lost ]] || { echo "options of Debian's config missing from the build: $lost"; false; }
 	# what makes this config unlike the tiny ones (module versions and
 	# signatures, debug info and BTF, the mitigations' code generation)
-	for o in MODVERSIONS MODULE_SIG DEBUG_INFO DEBUG_INFO_BTF_MODULES RETPOLINE RETHUNK SLS STACKPROTECTOR_STRONG; do
-		grep -qx "CONFIG_$o=y" "$KLPB_TEST_BUILD/.config"
+	# (6.12 renamed the mitigations' options MITIGATION_*)
+	local m=""
+	[[ $KLPB_KVER == 6.1 ]] || m=MITIGATION_
+	for o in MODVERSIONS MODULE_SIG DEBUG_INFO DEBUG_INFO_BTF_MODULES ${m}RETPOLINE ${m}RETHUNK ${m}SLS STACKPROTECTOR_STRONG; do
+		grep -qx "CONFIG_$o=y" "$KLPB_TEST_BUILD/.config" || { echo "CONFIG_$o=y missing"; false; }
 	done
 	grep -qx 'CONFIG_OVERLAY_FS=m' "$KLPB_TEST_BUILD/.config"
 }
@@ -133,10 +147,10 @@ check() { grep " /tmp/m overlay " /proc/mounts || echo "no overlay mount"; }
 ovl_mount() { mount -t overlay overlay -o lowerdir=/tmp/l1:/tmp/l2 /tmp/m; rc=$?; mark mount-rc; echo $rc; }'
 
 @test "module (=m): ovl_show_options of overlay.ko, loaded before the patch: /proc/mounts patched, disabled, unloaded, clean dmesg" {
-	klpb d_overlay "$KLPB_REPO/test/distro/patches/overlay-show-options.patch"
+	klpb d_overlay "$OVERLAY_PATCH"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	assert_output_has "changed fs/overlayfs/super.o ovl_show_options"
+	assert_output_has "changed $OVERLAY_OBJ ovl_show_options"
 	sign_module "$BATS_TEST_TMPDIR/out/d_overlay.ko"
 	build_modules overlay
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
@@ -173,7 +187,7 @@ GUEST
 }
 
 @test "module (=m): the same patch, overlay.ko loaded after it (late patching), and unloaded while patched" {
-	klpb d_overlay_late "$KLPB_REPO/test/distro/patches/overlay-show-options.patch"
+	klpb d_overlay_late "$OVERLAY_PATCH"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	sign_module "$BATS_TEST_TMPDIR/out/d_overlay_late.ko"

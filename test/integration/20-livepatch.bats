@@ -21,6 +21,8 @@ setup() {
 
 @test "new data used by a patched function (static counter + initialised string)" { lp_new_data t_newdata; }
 
+@test "disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { lp_busy_loop t_busy; }
+
 @test "module function, module loaded BEFORE the patch (kernel/configs.ko)" { configs_early_case t_mod; }
 
 @test "module function, module loaded AFTER the patch (late patching)" { configs_late_case t_late; }

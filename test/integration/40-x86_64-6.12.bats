@@ -53,12 +53,39 @@ GUEST
 	grep -qx CONFIG_MITIGATION_CALL_DEPTH_TRACKING=y "$c"
 	grep -qx CONFIG_UNWINDER_ORC=y "$c"
 	grep -qx CONFIG_LIVEPATCH=y "$c"
+	grep -qx CONFIG_MODVERSIONS=y "$c"
 	# objtool is delayed: per-object files have no ORC, vmlinux has
 	assert_no_section "$KLPB_TEST_BUILD/fs/proc/cmdline.o" .orc_unwind .orc_unwind_ip
 	assert_section "$KLPB_TEST_BUILD/vmlinux" .orc_unwind_ip
 }
 
 @test "6.12 smoke: samples/livepatch/livepatch-sample.c" { smoke_sample; }
+
+# The booted cases load the patch modules on this MODVERSIONS kernel, whose
+# loader refuses a module that lacks the CRC of a symbol it imports (no
+# MODULE_FORCE_LOAD) or disagrees with it (kernel/module/version.c
+# check_version). This case names the CRCs themselves.
+@test "6.12: MODVERSIONS: the patch module's __versions holds the kernel's CRC (Module.symvers) of every symbol it imports" {
+	klpb t_mv "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local ko=$BATS_TEST_TMPDIR/out/t_mv.ko crc name want n=0 undef
+	assert_section "$ko" __versions
+	while read -r crc name; do
+		want=$(awk -v s="$name" '$2 == s { print $1 }' "$KLPB_TEST_BUILD/Module.symvers")
+		echo "$name: module $crc, kernel ${want:-none}"
+		[[ -n $want && $(( crc )) == $(( want )) ]]
+		n=$((n + 1))
+	done < <(modprobe --dump-modversions "$ko")
+	# every undefined symbol of the module (klp_enable_patch, ...) is listed
+	undef=$(nm -u "$ko" | awk '{ print $2 }' | sort -u)
+	[[ -n $undef ]]
+	for name in $undef; do
+		modprobe --dump-modversions "$ko" | awk -v s="$name" '$2 == s { f = 1 } END { exit !f }' ||
+			{ echo "no CRC for $name in $ko"; false; }
+	done
+	(( n >= $(wc -w <<<"$undef") ))
+}
 
 @test "6.12: one changed function (cmdline_proc_show), replace reads 1" {
 	klpb t_one "$PATCHDIR/01-cmdline-one-function.patch"
@@ -71,6 +98,7 @@ GUEST
 	assert_guest_lacks disabled klpb_one_function
 	assert_guest_lacks removed klpb_one_function
 	qemu_dmesg_clean "$QEMU_LOG"
+	refute_grep 'disagrees about version|no symbol version' "$(qemu_dmesg "$QEMU_LOG")"
 }
 
 @test "6.12: the patch module carries what objtool gives a module (ORC, return/call sites, padding, endbr)" {

@@ -44,5 +44,5 @@ setup() {
 @test "ppc64le 6.1: callbacks of a module object run when the module loads after the patch" { hc_module_callbacks; }
 @test "ppc64le 6.1: a failing pre-patch callback fails the load; nothing is patched" { hc_pre_patch_fails; }
 @test "ppc64le 6.1: callbacks of several files for one object all run" { hc_callbacks_several_files; }
-@test "ppc64le 6.1 refused: a changed __init function (named)" { pc_refuse_init 06-cmdline-init.patch; }
+@test "ppc64le 6.1 refused: a changed __init function (named)" { lp_refuse_init 06-cmdline-init.patch; }
 @test "ppc64le 6.1: -a arm with a ppc64le config is refused before any build" { pc_refused_other; }

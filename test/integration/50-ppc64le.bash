@@ -59,16 +59,6 @@ pc_static_calls() {
 	lp_static_calls_booted
 }
 
-# a changed __init function is refused with the reason, nothing written
-pc_refuse_init() {
-	local patch=$1
-	klpb p_init "$PATCHDIR/$patch"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	assert_output_has "__init"
-	[[ ! -e $BATS_TEST_TMPDIR/out/p_init.ko ]]
-}
-
 # a ppc64le config given with -a arm is refused before any build, naming the arch the config is for
 pc_refused_other() {
 	klpb_need_tools

@@ -27,6 +27,7 @@ setup() {
 @test "ppc64le 6.12: local calls that became global: static functions and static data of the file" { pc_static_calls; }
 @test "ppc64le 6.12: new function" { lp_new_function p_newfn; }
 @test "ppc64le 6.12: WARN in patched code prints a warning with the patched function's name" { lp_warn p_warn; }
+@test "ppc64le 6.12: disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { lp_busy_loop p_busy; }
 @test "ppc64le 6.12: __jump_table (vmlinux tracepoint key), __ex_table and barrier_nospec (__spec_barrier_fixup) entries of patched code" { sc_jump_ex_alt; }
 @test "ppc64le 6.12: moved lines (BUG/WARN line numbers) patch only the changed function; a blank line alone is no change" { sc_line_shift; }
 @test "ppc64le 6.12: lines moved above WARN sites of kernel/kthread.c patch only get_kthread_comm; kthread_worker_fn, where kthreads live, only moves; the transition ends within 5 s" { sc_kthread_line_shift; }
@@ -44,5 +45,5 @@ setup() {
 @test "ppc64le 6.12: callbacks of a module object run when the module loads after the patch" { hc_module_callbacks; }
 @test "ppc64le 6.12: a failing pre-patch callback fails the load; nothing is patched" { hc_pre_patch_fails; }
 @test "ppc64le 6.12: callbacks of several files for one object all run" { hc_callbacks_several_files; }
-@test "ppc64le 6.12 refused: a changed __init function (named)" { pc_refuse_init 24-cmdline-init-6.12.patch; }
+@test "ppc64le 6.12 refused: a changed __init function (named)" { lp_refuse_init 24-cmdline-init-6.12.patch; }
 @test "ppc64le 6.12: -a arm with a ppc64le config is refused before any build" { pc_refused_other; }

@@ -29,6 +29,7 @@ setup() {
 @test "s390x 6.1: a patched function reads and writes static data of its file (get_next_ino's shared_last_ino)" { sc_static_local; }
 @test "s390x 6.1: new function" { lp_new_function p_newfn; }
 @test "s390x 6.1: WARN in patched code prints a warning with the patched function's name" { lp_warn p_warn; }
+@test "s390x 6.1: disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { lp_busy_loop p_busy; }
 @test "s390x 6.1: __jump_table (vmlinux tracepoint key) and __ex_table (user-copy fault) entries of patched code" { sc_jump_ex_alt; }
 @test "s390x 6.1: expolines off: the loader reverts the thunk branches of the patch module's .s390_* tables" { sx_expolines_off; }
 @test "s390x 6.1: moved lines (BUG/WARN line numbers) patch only the changed function; a blank line alone is no change" { sc_line_shift; }
@@ -45,4 +46,4 @@ setup() {
 @test "s390x 6.1: callbacks of a module object run when the module loads after the patch" { hc_module_callbacks; }
 @test "s390x 6.1: a failing pre-patch callback fails the load; nothing is patched" { hc_pre_patch_fails; }
 @test "s390x 6.1: callbacks of several files for one object all run" { hc_callbacks_several_files; }
-@test "s390x 6.1 refused: a changed __init function (named)" { sx_refuse_init 06-cmdline-init.patch; }
+@test "s390x 6.1 refused: a changed __init function (named)" { lp_refuse_init 06-cmdline-init.patch; }

@@ -173,12 +173,3 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
-# a changed __init function is refused with the reason, nothing written
-sx_refuse_init() {
-	local patch=$1
-	klpb p_init "$PATCHDIR/$patch"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	assert_output_has "__init"
-	[[ ! -e $BATS_TEST_TMPDIR/out/p_init.ko ]]
-}

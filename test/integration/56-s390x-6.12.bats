@@ -45,4 +45,4 @@ setup() {
 @test "s390x 6.12: callbacks of a module object run when the module loads after the patch" { hc_module_callbacks; }
 @test "s390x 6.12: a failing pre-patch callback fails the load; nothing is patched" { hc_pre_patch_fails; }
 @test "s390x 6.12: callbacks of several files for one object all run" { hc_callbacks_several_files; }
-@test "s390x 6.12 refused: a changed __init function (named)" { sx_refuse_init 24-cmdline-init-6.12.patch; }
+@test "s390x 6.12 refused: a changed __init function (named)" { lp_refuse_init 24-cmdline-init-6.12.patch; }

@@ -3,11 +3,12 @@
 # groundwork): each a64_* function is one @test body, run against the test
 # kernel that test/lib/kernel.sh selects (KLPB_ARCH=arm64, KLPB_KVER).  These
 # kernels have no CONFIG_LIVEPATCH (arm64 has no HAVE_LIVEPATCH on 6.1/6.12);
-# the cases check the kernel itself and the booted prototype of the
-# redirection the in-module core will use (test/integration/arm64-redirect).
+# the cases check the kernel itself and klp-build's in-module core
+# (kmod-template/klpb-ftrace.c).  The hand-written prototype of the
+# redirection (test/integration/arm64-redirect) is retired: the core's
+# cases carry what it proved (a64_stackargs its function with stack
+# arguments).
 # shellcheck disable=SC2016,SC2154 # guest checks are literal; bats variables
-
-A64_PROTO=$KLPB_REPO/test/integration/arm64-redirect
 
 # In setup_file: skip with the reason when the cross tools are missing.
 a64_need_tools() {
@@ -59,10 +60,14 @@ a64_config() {
 		awk '/__patchable_function_entries/ { f = 1; next } /^Relocation section/ { f = 0 } f && $5 ~ /cmdline_proc_show/ { print $5, $6, $7; exit }')
 	echo "cmdline_proc_show at $value of its section; __patchable_function_entries: $entry"
 	if [[ $KLPB_VARIANT == o2* ]]; then
+		grep -qx CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE=y "$cfg"
+	else
+		grep -qx CONFIG_CC_OPTIMIZE_FOR_SIZE=y "$cfg"
+	fi
+	if [[ $KLPB_VARIANT == o2* && $KLPB_KVER != 6.1 ]]; then
 		# -O2 on 6.12: DYNAMIC_FTRACE_WITH_CALL_OPS, -fpatchable-function-entry=4,2
 		# (two more NOPs before the symbol, the ftrace_ops literal; the
 		# entry names the first of them), 8-byte aligned functions
-		grep -qx CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE=y "$cfg"
 		grep -qx CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y "$cfg"
 		[[ $((16#$value)) == 8 ]]
 		[[ $entry == ".text.cmdline_proc_show + 0" ]]
@@ -71,113 +76,10 @@ a64_config() {
 		cat "$BATS_TEST_TMPDIR/pre"
 		[[ $(grep -c $'\tnop' "$BATS_TEST_TMPDIR/pre") == 2 ]]
 	else
-		grep -qx CONFIG_CC_OPTIMIZE_FOR_SIZE=y "$cfg"
-		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y' "$cfg"; then echo "CALL_OPS at -Os" >&2; return 1; fi
+		# -Os, and -O2 on 6.1 (no CALL_OPS there): the two NOPs at the entry only
+		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS=y' "$cfg"; then echo "CALL_OPS set" >&2; return 1; fi
 		[[ $((16#$value)) == 0 ]]
 	fi
-}
-
-# boots to the busybox init; no /sys/kernel/livepatch; clean dmesg
-# a64_deltas SYSTEM_MAP OUT.h: KLPB_D_<name> = link-time address of name
-# minus that of the anchor seq_printf, for the symbols anchor.S uses; each
-# name must be unique in System.map
-a64_deltas() {
-	local map=$1 out=$2 anchor n a base
-	anchor=$(awk '$3 == "seq_printf" { print $1 }' "$map")
-	[[ -n $anchor && $(grep -c ' seq_printf$' "$map") == 1 ]] || { echo "anchor seq_printf not unique in $map" >&2; return 1; }
-	base=$((16#$anchor))
-	: >"$out"
-	for n in cmdline_proc_show show_val_kb static_command_line find_module module_mutex; do
-		[[ $(awk -v n="$n" '$3 == n' "$map" | wc -l) == 1 ]] || { echo "$n not unique in $map" >&2; return 1; }
-		a=$(awk -v n="$n" '$3 == n { print $1 }' "$map")
-		printf '#define KLPB_D_%s (%d)\n' "$n" $(( 16#$a - base )) >>"$out"
-	done
-	cat "$out"
-}
-
-# the booted proof of the redirection mechanism (test/integration/arm64-redirect):
-# a static vmlinux function (cmdline_proc_show), a module function with
-# stack arguments called with live callee-saved registers, and a static
-# function of a module loaded before, and again after, the prototype
-# (kernel/configs.ko); redirected, disarmed, re-armed, removed
-a64_redirect() {
-	local d=$BATS_TEST_TMPDIR/redirect probe link run mod
-	# the prototype calls the static show_val_kb (anchor.S); GCC at -O2
-	# inlines it into its only caller, meminfo_proc_show
-	grep -qw show_val_kb "$KLPB_TEST_BUILD/System.map" ||
-		skip "no show_val_kb in System.map (inlined at -O2): the prototype's anchor needs it"
-	mkdir -p "$d"
-	cp "$A64_PROTO"/redirect.c "$A64_PROTO"/anchor.S "$A64_PROTO"/Kbuild "$d/"
-	a64_deltas "$KLPB_TEST_BUILD/System.map" "$d/klpb_deltas.h"
-	test_module "$d"
-	# no livepatch marker, nothing for the livepatch loader
-	[[ -z $(modinfo -F livepatch "$d/klpb_redirect.ko") ]]
-	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$d/"
-	cat >"$d/guest.sh" <<'GUEST'
-cfg() { head -c 48 /proc/config.gz | od -An -c | head -n1 | tr -s ' '; }
-insmod /klpb/configs.ko
-mark before; cat /proc/cmdline
-mark cfg-before; cfg
-insmod /klpb/klpb_redirect.ko; rc=$?; mark insmod-rc; echo $rc
-mark text; awk '$3 == "_text" { print $1 }' /proc/kallsyms
-mark modbase; awk '$1 == "klpb_redirect" { print $6 }' /proc/modules
-mark after; cat /proc/cmdline | tr '\n' '|'; echo
-mark cfg-after; cfg
-mark many; cat /sys/module/klpb_redirect/parameters/many
-rmmod configs; insmod /klpb/configs.ko
-mark cfg-late; cfg
-echo 0 > /sys/module/klpb_redirect/parameters/redirect; rc=$?; mark off-rc; echo $rc
-mark disabled; cat /proc/cmdline
-mark cfg-disabled; cfg
-mark many-disabled; cat /sys/module/klpb_redirect/parameters/many
-echo 1 > /sys/module/klpb_redirect/parameters/redirect
-mark again; cat /proc/cmdline | head -n1
-mark cfg-again; cfg
-rmmod klpb_redirect; rc=$?; mark rmmod-rc; echo $rc
-mark removed; cat /proc/cmdline
-mark cfg-removed; cfg
-mark many-removed; cat /sys/module/klpb_redirect/parameters/many 2>/dev/null || echo gone
-rmmod configs
-GUEST
-	qemu_test "$d/guest.sh" "$d/klpb_redirect.ko" "$d/configs.ko"
-	qemu_guest_out "$QEMU_LOG"
-	qemu_dmesg "$QEMU_LOG" | grep klpb_redirect
-	[[ $(guest_after before) == *console=ttyAMA0* ]]
-	[[ $(guest_after cfg-before) == *'037 213'* ]]
-	[[ $(guest_after insmod-rc) == 0 ]]
-	# where vmlinux and the module ran: with KASLR the image moved
-	link=$(awk '$3 == "_text" { print $1 }' "$KLPB_TEST_BUILD/System.map")
-	run=$(guest_after text)
-	mod=$(guest_after modbase)
-	echo "_text: linked 0x$link, running 0x$run; klpb_redirect at $mod, $(( (mod - 16#$run) / 1048576 )) MB from _text"
-	if [[ $KLPB_VARIANT == *kaslr* ]]; then [[ $run != "$link" ]]; else [[ $run == "$link" ]]; fi
-	# static function, static data (adrp/ldr), a static function by bl and
-	# by b: all through anchor-relative relocations the loader applied
-	[[ $(guest_after after) == "klpb_redirect: redirected cmdline_proc_show|static_command_line: "*console=ttyAMA0*"|KlpbCall26: "*" 168 kB|KlpbJump26: "*" 172 kB|" ]]
-	[[ $(guest_after cfg-after) == *'k l p b _ r e d i r e c t'* ]]
-	# 1*1 + 2*2 + ... + 10*10: every argument arrived, the two on the stack
-	# too; no callee-saved register lost
-	[[ $(guest_after many) == "result=385 lost-callee-saved=0x0" ]]
-	[[ $(guest_after cfg-late) == *'k l p b _ r e d i r e c t'* ]]
-	[[ $(guest_after off-rc) == 0 ]]
-	[[ $(guest_after disabled) == "$(guest_after before)" ]]
-	[[ $(guest_after cfg-disabled) == *'037 213'* ]]
-	[[ $(guest_after many-disabled) == "result=55 lost-callee-saved=0x0" ]]
-	[[ $(guest_after again) == "klpb_redirect: redirected cmdline_proc_show" ]]
-	[[ $(guest_after cfg-again) == *'k l p b _ r e d i r e c t'* ]]
-	[[ $(guest_after rmmod-rc) == 0 ]]
-	[[ $(guest_after removed) == "$(guest_after before)" ]]
-	[[ $(guest_after cfg-removed) == *'037 213'* ]]
-	[[ $(guest_after many-removed) == gone ]]
-	# each symbol checked with sprint_symbol; the late module's function
-	# found in its symbol table from the module notifier
-	qemu_dmesg "$QEMU_LOG" | grep -E 'klpb_redirect: resolved show_val_kb at anchor[-+][0-9]+: show_val_kb\+0x0/'
-	qemu_dmesg "$QEMU_LOG" | grep -E 'klpb_redirect: resolved module_mutex at anchor[-+][0-9]+: module_mutex\+0x0/'
-	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c 'klpb_redirect: resolved configs:ikconfig_read_current from configs') == 2 ]]
-	# SAVE_REGS: accepted on 6.1 (WITH_REGS), -EINVAL on 6.12 (WITH_ARGS only)
-	probe=$(qemu_dmesg "$QEMU_LOG" | sed -n 's/.*probe: SAVE_REGS|IPMODIFY ops: register_ftrace_function = //p')
-	if [[ $KLPB_KVER == 6.1 ]]; then [[ $probe == 0 ]]; else [[ $probe == -22 ]]; fi
-	qemu_dmesg_clean "$QEMU_LOG"
 }
 
 # a64_lp_one NAME: `klp-build -a arm64` on a kernel without CONFIG_LIVEPATCH
@@ -284,7 +186,10 @@ a64_modfunc() {
 	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
 	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
 	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
-	refute_grep ' (config_gz_proc_ops|ikconfig_read_current)$' "$rel"
+	refute_grep ' config_gz_proc_ops$' "$rel"
+	# module objects are -mcmodel=large: what names ikconfig_read_current
+	# is the adrp + ldr of the patch's own copy's literal pool
+	refute_grep '^R_AARCH64_(CALL26|JUMP26|ADD_ABS_LO12_NC|ABS64) ikconfig_read_current$' "$rel"
 	mkdir -p "$d"
 	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
 	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
@@ -359,6 +264,113 @@ GUEST
 	# the kernel's log lines: two late loads, two unloads while enabled
 	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'configs'") == 2 ]]
 	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'configs'") == 2 ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_moddata NAME: loads of a module's static data from patched code
+# (patches/47: ikconfig_read_current of configs.ko reads proc_flags and
+# proc_read of configs' static config_gz_proc_ops; proc_flags is a direct
+# load, adrp + ldr :lo12:, in the kernel's code model, which klp-convert
+# refused before module objects were compiled -mcmodel=large).  In the
+# module: the adrp + ldr of the literal that holds config_gz_proc_ops point
+# at a slot; nothing names config_gz_proc_ops.  In the guest the patched
+# function prints proc_read as read, and the guest compares it with
+# configs' ikconfig_read_current in /proc/kallsyms ("read=configs" when
+# equal): the patch loaded before configs.ko, configs.ko loaded, removed,
+# loaded again elsewhere (a filler module takes its old place), the patch
+# disabled and removed; then loaded after configs.ko, configs.ko removed
+# while patched, the patch disabled and removed, configs.ko back to the
+# original; clean dmesg.  (configs.ko has no writable static variable and
+# it is the only module of the test configs: stores go through the same
+# literal and slot, covered by the unit case arm64_module_literal.)
+a64_moddata() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel want l
+	klpb "$name" -v "$PATCHDIR/47-configs-module-data.patch"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# configs.o belongs to a module: both sides of its diff -mcmodel=large,
+	# and the patched source also compiled as the kernel does (small model)
+	grep -E '^klp-build: compile original kernel/configs\.o: .* -mcmodel=large -c ' <<<"$output"
+	grep -E '^klp-build: recompile kernel/configs\.o: .* -mcmodel=large -c ' <<<"$output"
+	l=$(grep -E '^klp-build: compile patched kernel/configs\.o as the kernel does: ' <<<"$output")
+	refute_grep mcmodel "$l"
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	echo "$rel"
+	# config_gz_proc_ops: one literal, its adrp + ldr on the slot
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 1 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 1 ]]
+	refute_grep 'config_gz_proc_ops|LDST(8|16|32)_ABS_LO12_NC' "$rel"
+	grep -qa config_gz_proc_ops "$ko"
+	mkdir -p "$d"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
+	test_module "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+check() {
+	[ -e /proc/config.gz ] || { echo absent; return; }
+	l=\$(head -c 96 /proc/config.gz | grep -a klpb_configs_data) || { echo "original \$(wc -c </proc/config.gz)"; return; }
+	w=\$(where)
+	case "\$l" in
+	*" read=\$w "*) echo "\$l" | sed "s/ read=\$w / read=configs /" ;;
+	*) echo "\$l (configs' ikconfig_read_current: '\$w')" ;;
+	esac
+}
+patched() { cat /sys/kernel/livepatch/$name/configs/patched; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark early-patched; patched
+mark early; check
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; patched
+mark late; check
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+mark gone; check
+insmod /klpb/filler/klpb_filler.ko
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+mark reloaded-patched; patched
+mark reloaded; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+mark after-patched; patched
+mark after; check
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-back-rc; echo \$rc
+mark back; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	want="klpb_configs_data flags=0 read=configs $size"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq early "$(guest_after early)" absent
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "patched once configs loaded" "$(guest_after late-patched)" 1
+	expect_eq "loaded after the patch: configs' own data" "$(guest_after late)" "$want"
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq gone "$(guest_after gone)" absent
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
+	expect_eq "reloaded elsewhere: the data of the new copy" "$(guest_after reloaded)" "$want"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled "$(guest_after disabled)" "original $size"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq "patch loaded after configs" "$(guest_after after-rc)" 0
+	expect_eq after-patched "$(guest_after after-patched)" 1
+	expect_eq "loaded before the patch: configs' own data" "$(guest_after after)" "$want"
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq "disable while configs is not loaded" "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
+	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
@@ -1071,4 +1083,84 @@ GUEST
 	run2=$run
 	# the image moves between boots (QEMU passes a new kaslr-seed each time)
 	[[ $run1 != "$run2" ]]
+}
+
+# a64_stackargs NAME: a function with stack arguments through the in-module
+# core.  __vmalloc_node_range (6.12: __vmalloc_node_range_noprof) takes nine
+# arguments: x0-x7, then the ninth, caller (the allocating call site's
+# __builtin_return_address(0)), at [sp] on entry (AAPCS64).  patches/47
+# prints size, node (the eighth, w7) and caller (%pS) at its entry.  In the
+# guest the patch is loaded (its own module memory allocated by the
+# original function, which records caller in /proc/vmallocinfo), then
+# configs.ko while patched: the new function ran for its allocations, node
+# -1 (NUMA_NO_NODE), and the callers it printed include the one the
+# original recorded for the same call site (the module loader's: 6.1
+# load_module+0x..., module_alloc's return address), which
+# a stack shifted by the redirection would not give; configs.ko works;
+# disabled: no more lines, configs.ko loads again; clean dmesg.  This
+# carries the "module function with stack arguments" of the retired
+# arm64-redirect prototype, on a real vmlinux function (the test kernels'
+# only module, configs.ko, has none with more than eight arguments).
+# A stack shifted by the redirection would give another caller; callee-saved
+# registers lost would break the kernel's own callers.
+a64_stackargs() {
+	local name=$1 p=$PATCHDIR/47-vmalloc-stack-args.patch fn=__vmalloc_node_range line c before after hit=''
+	if [[ $KLPB_KVER != 6.1 ]]; then
+		p=$PATCHDIR/47-vmalloc-stack-args-$KLPB_KVER.patch
+		fn=__vmalloc_node_range_noprof
+	fi
+	klpb "$name" "$p"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cp "$KLPB_TEST_BUILD/kernel/configs.ko" "$BATS_TEST_TMPDIR/"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+printed() { dmesg | grep -o 'klpb_stackargs: .*'; }
+callers() { grep -oE '[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+' /proc/vmallocinfo | sort -u | tr '\n' ' '; echo; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark funcdir; ls /sys/kernel/livepatch/$name/vmlinux | grep -v patched | tr '\n' ' '; echo
+mark vmalloc-before; callers
+n0=\$(printed | wc -l)
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+mark printed; printed | tail -n +\$((n0 + 1)) | tr '\n' '|'; echo
+mark config; wc -c </proc/config.gz
+mark vmalloc-after; callers
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+rmmod configs
+n1=\$(printed | wc -l)
+insmod /klpb/configs.ko; rc=\$?; mark configs-again-rc; echo \$rc
+mark config-again; wc -c </proc/config.gz
+mark printed-disabled; echo \$((\$(printed | wc -l) - n1))
+rmmod configs
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$BATS_TEST_TMPDIR/configs.ko"
+	qemu_guest_out "$QEMU_LOG"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	# the function among those patched (at -O2 on 6.1 its callers in
+	# mm/vmalloc.c change too: same calls, other registers and order)
+	[[ " $(guest_after funcdir)" == *" $fn,1 "* ]]
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	(( $(guest_after config) > 0 ))
+	before=" $(guest_after vmalloc-before) "
+	after=" $(guest_after vmalloc-after) "
+	# what the new function printed while configs.ko loaded: each line
+	# with node -1 and a caller kallsyms names
+	[[ -n $(guest_after printed) ]]
+	while IFS= read -r line; do
+		[[ -n $line ]] || continue
+		[[ $line =~ ^klpb_stackargs:\ size=[1-9][0-9]*\ node=-1\ caller=([A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+)$ ]] ||
+			{ echo "unexpected line: $line" >&2; return 1; }
+		c=${BASH_REMATCH[1]}
+		# the same call site as an allocation the original recorded
+		# (the patch module's own), still there after configs.ko's
+		if [[ $before == *" $c "* && $after == *" $c "* ]]; then hit=$c; fi
+	done < <(guest_after printed | tr '|' '\n')
+	echo "caller from the stack, as the original recorded it: ${hit:-none}"
+	[[ -n $hit ]]
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq configs-again-rc "$(guest_after configs-again-rc)" 0
+	expect_eq config-again "$(guest_after config-again)" "$(guest_after config)"
+	expect_eq printed-disabled "$(guest_after printed-disabled)" 0
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	qemu_dmesg_clean "$QEMU_LOG"
 }

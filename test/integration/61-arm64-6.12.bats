@@ -3,7 +3,7 @@
 # kernel (test/configs/arm64-6.12.config, -Os, no KASLR, built with Debian's
 # aarch64-linux-gnu-gcc through the driver's "build original" stage) boots
 # under QEMU virt/cortex-a57 with a clean dmesg, refuses livepatch-marked
-# modules, the prototype redirects functions through ftrace, and klp-build
+# modules, and klp-build
 # builds patch modules with its in-module core (cases named "in-module core").
 
 KLPB_ARCH=arm64
@@ -11,6 +11,7 @@ KLPB_KVER=6.12
 load ../lib/bats-common
 load 60-arm64.bash
 load 20-livepatch.bash
+load 31-special.bash
 load 30-helpers.bash
 
 setup_file() {
@@ -21,15 +22,20 @@ setup_file() {
 @test "arm64 6.12: the test kernel has no livepatch, DYNAMIC_FTRACE_WITH_ARGS only, two NOPs at function entry" { a64_config; }
 @test "arm64 6.12: boots to init with a clean dmesg; no /sys/kernel/livepatch" { noklp_boot aarch64; }
 @test "arm64 6.12: a module marked MODULE_INFO(livepatch) is refused" { noklp_livepatch_refused; }
-@test "arm64 6.12: prototype: ftrace redirection of a static vmlinux function, a module function with stack arguments, a late module; anchor-relative symbols" { a64_redirect; }
+@test "arm64 6.12: in-module core: a vmlinux function with a stack argument (__vmalloc_node_range_noprof's ninth, caller): the new function gets the caller the original records for the same call site" { klpb_need_tools; a64_stackargs a64_stk; }
 @test "arm64 6.12: klp-build -a arm64: one changed function through the in-module core (no CONFIG_LIVEPATCH): /sys/kernel/livepatch, log lines, disable, rmmod, clean dmesg" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.12: in-module core: a changed function calling a static vmlinux helper of its file (meminfo_proc_show -> show_val_kb)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.12: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function a64_newfn; }
 @test "arm64 6.12: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data a64_newdata; }
 @test "arm64 6.12: in-module core: WARN in patched code prints a warning with the patched function's name" { klpb_need_tools; lp_warn a64_warn; }
+@test "arm64 6.12: in-module core: __jump_table and __ex_table of patched code: a static branch on a vmlinux tracepoint key (anchor relocation) toggled from tracefs, the tracepoint call, a user read of address 0 faults into the fixup (-EFAULT)" { klpb_need_tools; sc_jump_ex_alt; }
+@test "arm64 6.12: in-module core: static locals: the patched get_next_ino keeps the original shared_last_ino (anchor relocation); a new static local gets new storage" { klpb_need_tools; sc_static_local; }
+@test "arm64 6.12 refused: a changed __init function (named)" { klpb_need_tools; lp_refuse_init; }
+@test "arm64 6.12: in-module core: disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { klpb_need_tools; lp_busy_loop a64_busy; }
 @test "arm64 6.12: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function), then it works" { klpb_need_tools; noklp_consistency a64_cons; }
 @test "arm64 6.12: in-module core: consistency with the function graph tracer on schedule: the sleeping task's return address into do_nanosleep is return_to_handler, recovered as the kernel's unwinder does (load and disable refused, naming task, function and trampoline)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
 @test "arm64 6.12: in-module core: a function of a module (configs.ko) and its symbols through slots; late module patching: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; disable and rmmod with and without the module; clean dmesg" { klpb_need_tools; a64_modfunc a64_mod; }
+@test "arm64 6.12: in-module core: loads of a module's static data (configs' config_gz_proc_ops) through a -mcmodel=large literal pointed at a slot: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; the values read are the loaded copy's; clean dmesg" { klpb_need_tools; a64_moddata a64_mdata; }
 @test "arm64 6.12: in-module core: two patch modules (--no-replace) side by side share /sys/kernel/livepatch; the first removed, the second keeps working" { klpb_need_tools; a64_two; }
 @test "arm64 6.12: in-module core: callbacks (livepatch_helpers.h): pre/post patch on load, pre/post unpatch on disable, in order" { klpb_need_tools; hc_callbacks; }
 @test "arm64 6.12: in-module core: kpatch-style callbacks (kpatch-macros.h, patch_object, KPATCH_PRINTK, KPATCH_FORCE_UNSAFE)" { klpb_need_tools; hc_kpatch_callbacks; }

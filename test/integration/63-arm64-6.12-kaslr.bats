@@ -3,7 +3,7 @@
 # (test/configs/arm64-6.12-kaslr.config, KLPB_VARIANT=kaslr): the image
 # moves at boot, so the anchor-relative references (vmlinux symbols as
 # "exported symbol + link-time distance", applied by the module loader,
-# through module PLTs when far) of the prototype and of klp-build's
+# through module PLTs when far) of klp-build's
 # in-module core, and the slots and veneers of module symbols, are tested
 # where they can fail.  Its kernel also has KPROBE_EVENTS: the stack check
 # of the in-module core is tested with a kretprobe there.  Not in `make
@@ -26,7 +26,7 @@ setup_file() {
 @test "arm64 6.12 KASLR: the test kernel has RANDOMIZE_BASE and the full module region, no livepatch" { a64_config; }
 @test "arm64 6.12 KASLR: boots to init with a clean dmesg" { noklp_boot aarch64; }
 @test "arm64 6.12 KASLR: two boots: the image moved from its link address and between the boots; the kernel reports the full 2 GB module region (no non-PLT range) and a module lands in it" { a64_kaslr; }
-@test "arm64 6.12 KASLR: prototype: the image moved; ftrace redirection and anchor-relative symbols still resolve" { a64_redirect; }
+@test "arm64 6.12 KASLR: in-module core: a vmlinux function with a stack argument (__vmalloc_node_range_noprof's ninth, caller): the new function gets the caller the original records for the same call site" { klpb_need_tools; a64_stackargs a64_stk; }
 @test "arm64 6.12 KASLR: in-module core: one changed function; vmlinux references relative to an exported anchor still resolve where the image moved" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.12 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.12 KASLR: in-module core: a function of a module (configs.ko) and its symbols through slots (modules anywhere in the 2 GB region); late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }

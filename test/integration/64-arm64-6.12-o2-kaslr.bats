@@ -23,7 +23,7 @@ setup_file() {
 @test "arm64 6.12 -O2 KASLR: the test kernel has CALL_OPS (two NOPs before each function, two at its entry), RANDOMIZE_BASE and the full module region, no livepatch" { a64_config; }
 @test "arm64 6.12 -O2 KASLR: boots to init with a clean dmesg" { noklp_boot aarch64; }
 @test "arm64 6.12 -O2 KASLR: two boots: the image moved from its link address and between the boots; the full 2 GB module region; a module lands in it" { a64_kaslr; }
-@test "arm64 6.12 -O2 KASLR: prototype: ftrace redirection and anchor-relative symbols where the image moved" { a64_redirect; }
+@test "arm64 6.12 -O2 KASLR: in-module core: a vmlinux function with a stack argument (__vmalloc_node_range_noprof's ninth, caller): the new function gets the caller the original records for the same call site" { klpb_need_tools; a64_stackargs a64_stk; }
 @test "arm64 6.12 -O2 KASLR: in-module core: one changed function" { klpb_need_tools; a64_lp_one a64_one; }
 @test "arm64 6.12 -O2 KASLR: in-module core: a call to a static vmlinux helper (through a module PLT when far)" { klpb_need_tools; lp_static_helper a64_helper; }
 @test "arm64 6.12 -O2 KASLR: in-module core: new function" { klpb_need_tools; lp_new_function a64_newfn; }
@@ -33,6 +33,7 @@ setup_file() {
 @test "arm64 6.12 -O2 KASLR: in-module core: consistency with the function graph tracer on schedule (return_to_handler recovered)" { klpb_need_tools; a64_cons_tramp a64_graph graph; }
 @test "arm64 6.12 -O2 KASLR: in-module core: consistency with a kretprobe on schedule (__kretprobe_trampoline recovered)" { klpb_need_tools; a64_cons_tramp a64_kretprobe kretprobe; }
 @test "arm64 6.12 -O2 KASLR: in-module core: a function of a module (configs.ko) through slots; late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_modfunc a64_mod; }
+@test "arm64 6.12 -O2 KASLR: in-module core: loads of a module's static data through a -mcmodel=large literal pointed at a slot; late module patching, reload elsewhere, disable and rmmod" { klpb_need_tools; a64_moddata a64_mdata; }
 @test "arm64 6.12 -O2 KASLR: in-module core: a call from the patch to a function of a module through a veneer and a slot; callbacks of the module" { klpb_need_tools; a64_modcall a64_call; }
 @test "arm64 6.12 -O2 KASLR: in-module core: callbacks (livepatch_helpers.h) in order" { klpb_need_tools; hc_callbacks; }
 @test "arm64 6.12 -O2 KASLR: in-module core: shadow variables" { klpb_need_tools; hc_shadow; }

@@ -13,6 +13,7 @@ KLPB_KVER=6.1
 load ../lib/bats-common
 load 65-arm.bash
 load 20-livepatch.bash
+load 31-special.bash
 load 30-helpers.bash
 
 setup_file() {
@@ -29,6 +30,10 @@ setup_file() {
 @test "arm 6.1: in-module core: new function (klpb_version_suffix called from version_proc_show)" { klpb_need_tools; lp_new_function arm_newfn; }
 @test "arm 6.1: in-module core: new data used by a patched function" { klpb_need_tools; lp_new_data arm_newdata; }
 @test "arm 6.1: in-module core: WARN in patched code: the backtrace unwinds through the patched function (its .ARM.exidx kept)" { klpb_need_tools; arm_warn arm_warn; }
+@test "arm 6.1: in-module core: __jump_table and __ex_table of patched code: a static branch on a vmlinux tracepoint key (anchor relocation) toggled from tracefs, the tracepoint call, a user read of address 0 faults into the fixup (-EFAULT)" { klpb_need_tools; sc_jump_ex_alt; }
+@test "arm 6.1: in-module core: static locals: the patched get_next_ino keeps the original shared_last_ino (anchor relocation); a new static local gets new storage" { klpb_need_tools; sc_static_local; }
+@test "arm 6.1 refused: a changed __init function (named)" { klpb_need_tools; lp_refuse_init; }
+@test "arm 6.1: in-module core: disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { klpb_need_tools; lp_busy_loop arm_busy; }
 @test "arm 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function; stacks walked with the EABI unwinder), then it works" { klpb_need_tools; arm_consistency arm_cons; }
 @test "arm 6.1: in-module core: syscalls (KLP_SYSCALL_DEFINE1 newuname, KLP_SYSCALL_DEFINE0 getppid): the traced entries patched, sys_newuname an alias of __se_sys_newuname" { klpb_need_tools; arm_syscalls arm_sys; }
 

@@ -152,6 +152,40 @@ assert_klp_syms_in_vmlinux() {
 	fi
 }
 
+# klpb_noklp: the test kernel has no CONFIG_LIVEPATCH (arm64, arm): patch
+# modules carry klp-build's in-module core, and their references to vmlinux
+# symbols are anchor relocations, not .klp.rela/.klp.sym
+klpb_noklp() {
+	! grep -qx 'CONFIG_LIVEPATCH=y' "$KLPB_TEST_BUILD/.config"
+}
+
+# assert_anchor_ref KO SECTION ERE: a patch module of the in-module core
+# reaches a vmlinux symbol from SECTION through an anchor relocation (an
+# exported symbol plus the link-time distance, test/lib/anchor-refs.py):
+# one of SECTION's relocations lands, in the test kernel's System.map, on
+# a name+offset matching ERE (anchored at both ends)
+assert_anchor_ref() {
+	local refs
+	refs=$(python3 "$KLPB_REPO/test/lib/anchor-refs.py" "$1" "$KLPB_TEST_BUILD/System.map") || return 1
+	if ! awk -v s="$2" '$1 == s { print $4 }' <<<"$refs" | grep -qxE -- "$3"; then
+		printf '%s: no anchor relocation of %s lands on /%s/; its vmlinux references:\n%s\n' "$1" "$2" "$3" "$refs" >&2
+		return 1
+	fi
+	awk -v s="$2" '$1 == s' <<<"$refs" | grep -E -- " $3\$"
+}
+
+# assert_reloc_to KO SECTION ERE: a relocation of KO's SECTION (its .rel or
+# .rela section) is against a symbol whose name matches ERE (whole name)
+assert_reloc_to() {
+	local names
+	names=$(readelf -rW "$1" | awk -v a="'.rel$2'" -v b="'.rela$2'" \
+		'/^Relocation section/ { on = ($3 == a || $3 == b); next } on && $1 ~ /^[0-9a-f]+$/ && NF >= 5 { print $5 }')
+	if ! grep -qxE -- "$3" <<<"$names"; then
+		printf '%s: no relocation of %s against /%s/; its symbols:\n%s\n' "$1" "$2" "$3" "$names" >&2
+		return 1
+	fi
+}
+
 # assert_output_has STRING: $output (from run) contains STRING
 assert_output_has() {
 	if [[ $output != *"$1"* ]]; then
@@ -172,6 +206,25 @@ assert_guest_lacks() {
 	line=$(guest_after "$1")
 	[[ -n $line ]] || { echo "guest printed nothing after KLPB: $1" >&2; return 1; }
 	[[ $line != *"$2"* ]] || { printf 'after KLPB: %s: "%s" contains "%s"\n' "$1" "$line" "$2" >&2; return 1; }
+}
+
+# lp_refuse_init [PATCH]: a changed __init function (proc_cmdline_init;
+# PATCH defaults to the one for the test kernel: 06-cmdline-init.patch on
+# 6.1, 24-cmdline-init-6.12.patch on 6.12) is refused, naming the function
+# and the reason (exit status 3, refused); no module written (any KLPB_ARCH, nothing booted)
+lp_refuse_init() {
+	local patch=${1:-}
+	if [[ -z $patch ]]; then
+		case $KLPB_KVER in
+		6.1) patch=06-cmdline-init.patch ;;
+		*) patch=24-cmdline-init-$KLPB_KVER.patch ;;
+		esac
+	fi
+	klpb p_init "$PATCHDIR/$patch"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	assert_output_has "proc_cmdline_init in section .init.text: changed __init/__exit function"
+	assert_no_ko
 }
 
 # noklp_boot UNAME: a test kernel without CONFIG_LIVEPATCH (arm64, arm)
@@ -425,5 +478,72 @@ GUEST
 	[[ $(guest_after disabled) == "original $size" ]]
 	[[ $(guest_after rmmod-rc) == 0 ]]
 	[[ $(guest_after removed) == "original $size" ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# lp_busy_loop NAME: disable and unload while tasks loop through the patched
+# function (any KLPB_ARCH). patches/01 changes cmdline_proc_show; two
+# background loops in the guest read /proc/cmdline without pause (the
+# shell's read builtin: no fork, one process each), from before the insmod
+# through enable, disable and rmmod, counting reads: total, patched text,
+# original text ("N P O" in /tmp/busy.I after each read). Between two
+# snapshots a second apart (each taken a second after the step, so that a
+# read begun before it is counted): after the insmod every loop read only
+# the patched text, after the disable only the original, after the rmmod
+# the loops are alive and kept reading the original. insmod, disable, rmmod
+# return 0; clean dmesg.
+lp_busy_loop() {
+	local name=$1 i s a b
+	klpb "$name" "$PATCHDIR/01-cmdline-one-function.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+busy() {
+	n=0 p=0 o=0
+	while :; do
+		read -r c </proc/cmdline
+		case \$c in *" klpb_one_function") p=\$((p + 1)) ;; *) o=\$((o + 1)) ;; esac
+		n=\$((n + 1))
+		echo "\$n \$p \$o" >/tmp/busy.\$1
+	done
+}
+# a snapshot of loop I (the file is empty for an instant while rewritten)
+st() { s=; while [ -z "\$s" ]; do s=\$(cat /tmp/busy.\$1 2>/dev/null); done; echo "\$s"; }
+snap() { sleep 1; for i in 1 2; do mark "\$1-a-\$i"; st \$i; done; sleep 1; for i in 1 2; do mark "\$1-b-\$i"; st \$i; done; }
+busy 1 & p1=\$!
+busy 2 & p2=\$!
+snap before
+insmod /klpb/$name.ko; rc=\$?; klp_wait_transition $name; mark insmod-rc; echo \$rc
+snap enabled
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+snap disabled
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+snap removed
+mark alive; kill -0 \$p1 && kill -0 \$p2 && echo yes
+kill \$p1 \$p2; wait \$p1 \$p2
+mark lsmod; grep -c "^$name " /proc/modules
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after alive) == yes ]]
+	[[ $(guest_after lsmod) == 0 ]]
+	# per step and loop: reads between the two snapshots, and which text
+	for s in before enabled disabled removed; do
+		for i in 1 2; do
+			read -r -a a <<<"$(guest_after "$s-a-$i")"
+			read -r -a b <<<"$(guest_after "$s-b-$i")"
+			[[ ${#a[@]} == 3 && ${#b[@]} == 3 ]] || { echo "$s loop $i: no counts" >&2; return 1; }
+			echo "$s loop $i: $((b[0] - a[0])) reads, $((b[1] - a[1])) patched, $((b[2] - a[2])) original (total ${b[*]})"
+			(( b[0] > a[0] )) || { echo "$s: loop $i made no progress" >&2; return 1; }
+			if [[ $s == enabled ]]; then
+				(( b[1] > a[1] && b[2] == a[2] )) || { echo "$s: loop $i read other than the patched text" >&2; return 1; }
+			else
+				(( b[2] > a[2] && b[1] == a[1] )) || { echo "$s: loop $i read other than the original text" >&2; return 1; }
+			fi
+		done
+	done
 	qemu_dmesg_clean "$QEMU_LOG"
 }

@@ -232,6 +232,37 @@ kc_kernel_build() {
 	echo "$C/kbuild"
 }
 
+# kc_module_build MOD : for --in-module-core cases (arm64 slots of module
+# symbols): $C/kbuild, a stand-in kernel build whose vmlinux defines the
+# anchor register_ftrace_function and what the case's vmlinux.c defines,
+# and whose one module MOD (modules.order) is ORIG linked with ld -r; and
+# $C/patch.ko, OUT.o linked with a stand-in of the in-module core (an
+# initialised klpb_slot_table, a call of the anchor).  Compiled with the
+# case's compiler and flags.
+kc_module_build() {
+	local mod=$1 vml=$SRCFIX/vmlinux.c
+	[ -f "$vml" ] || vml=$FIX/vmlinux.c
+	mkdir -p "$C/kbuild"
+	{
+		echo 'int register_ftrace_function(void *ops) { return 0; }'
+		[ ! -f "$vml" ] || cat "$vml"
+	} >"$C/kbuild-vmlinux.c"
+	cat >"$C/kbuild-core.c" <<'CORE'
+struct klpb_slot_table { void *slots; unsigned long nr; };
+struct klpb_slot_table klpb_slot_table __attribute__((section(".data"))) = { 0, 0 };
+extern int register_ftrace_function(void *ops);
+int klpb_core_init(void) { return register_ftrace_function(0); }
+CORE
+	if ! "$CC" "${FIXTURE_CFLAGS[@]}" -o "$C/kbuild-vmlinux.o" "$C/kbuild-vmlinux.c" >>"$C/diag" 2>&1 ||
+		! "$CC" "${FIXTURE_CFLAGS[@]}" -o "$C/kbuild-core.o" "$C/kbuild-core.c" >>"$C/diag" 2>&1 ||
+		! "$ARCH_LD" -r -o "$C/kbuild/vmlinux" "$C/kbuild-vmlinux.o" ||
+		! "$ARCH_LD" -r -o "$C/kbuild/$mod.ko" "$ORIG" ||
+		! echo "$mod.ko" >"$C/kbuild/modules.order" ||
+		! "$ARCH_LD" -r -o "$C/patch.ko" "$OUT" "$C/kbuild-core.o"; then
+		fail "cannot make the stand-in kernel build $C/kbuild or $C/patch.ko"
+	fi
+}
+
 # kc_raw ARGS... : run klp-convert ($KC) with exactly ARGS; sets RC,
 # $C/stdout, $C/stderr like cdo_raw
 kc_raw() {
