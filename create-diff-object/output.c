@@ -247,6 +247,47 @@ static bool should_copy(const struct symbol *sym)
 	return sym->bind == STB_LOCAL && !range_has_relocs(sym);
 }
 
+/*
+ * An assembler label: a global or weak symbol without type defined in a
+ * section (kernel/configs.c's asm block names the .incbin of the config
+ * in .rodata kernel_config_data and kernel_config_data_end).  It has no
+ * size; a reference through it resolves section-relative (resolve_target).
+ */
+static bool is_global_label(const struct symbol *sym)
+{
+	return sym->type == STT_NOTYPE && sym->bind != STB_LOCAL && sym->sec && *sym->name;
+}
+
+/*
+ * A reference of patched code through a label whose section the patch
+ * leaves as it was: the label's twin in ORIG sits at the same offset of a
+ * section of the same size, equal byte for byte with its relocations, and
+ * the reference lands inside it.  The running object has the label under
+ * that name, so the reference goes there like one to any unchanged global
+ * - a livepatch relocation, or a slot for a module's - instead of copying
+ * the section (configs.o's .rodata: 10 KB of config).  The section is the
+ * unit, not the bytes up to the next label: labels of one section go
+ * together (kernel_config_data_end - kernel_config_data), so when anything
+ * in it changed, or the label is new, every reference goes to the copy,
+ * which carries the patched contents.
+ */
+static bool unchanged_label(const struct cdo *cdo, const struct reloc *r)
+{
+	const struct symbol *p = r->sym, *o = p->twin;
+	int64_t at;
+
+	if (!is_global_label(p) || p->elf != cdo->patched || !o || !is_global_label(o) ||
+	    kernel_lacks(cdo, p) || o->offset != p->offset || o->sec->size != p->sec->size)
+		return false;
+	at = (int64_t)p->offset + cdo->arch->reloc_target_offset(r);
+	if (at < 0 || (uint64_t)at > p->sec->size ||
+	    !range_equal(cdo, o->sec, 0, p->sec, 0, p->sec->size))
+		return false;
+	INFO("%s: %s: its section %s is unchanged: referenced, not copied", cdo->objfile,
+	     p->name, p->sec->name);
+	return true;
+}
+
 static struct section *clone_anon(struct cdo *cdo, struct section *sec)
 {
 	struct section *c;
@@ -390,6 +431,11 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		}
 
 		resolve_target(cdo, r, &t);
+		if (t.kind == T_ANON && unchanged_label(cdo, r)) {
+			t.kind = T_SYMBOL;
+			t.sym = r->sym;
+			t.addend = r->addend;
+		}
 		/* the target's offset in its symbol or section, without the bias */
 		within = t.addend + (arch->reloc_target_offset(r) - r->addend);
 		got = arch->is_got_reloc && arch->is_got_reloc(r->type);
