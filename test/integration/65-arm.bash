@@ -329,6 +329,15 @@ arm_slot_recs() {
 	readelf -rW "$1" | awk '/^Relocation section/ { f = ($3 == "'"'"'.rel.data.klpb_slot_recs'"'"'"); n = 0 } f && $1 ~ /^[0-9a-f]+$/ && n++ % 3 == 0 { print $5 }'
 }
 
+# arm_slots KO: "WORD-SECTION OBJNAME NAME" per klpb_slot record of KO, in
+# record order (klp-convert appends each record's two names to
+# .rodata.klpb_slot_names in that order)
+arm_slots() {
+	local names=$BATS_TEST_TMPDIR/slot_names.bin
+	arm-linux-gnueabihf-objcopy -O binary --only-section=.rodata.klpb_slot_names "$1" "$names"
+	paste -d ' ' <(arm_slot_recs "$1") <(tr '\0' '\n' <"$names" | paste -d ' ' - -)
+}
+
 # arm_filler DIR: a module that takes the place a removed module leaves, so
 # that the next load of configs.ko lands elsewhere
 arm_filler() {
@@ -343,7 +352,7 @@ arm_filler() {
 # arm.  In the module: no relocation of the patched copy names a symbol of
 # configs; its literal words of config_gz_proc_ops, ikconfig_read_current and
 # kernel_config_data(_end) are slots (records pointing into the copy's
-# text), which the core writes with the kernel's __patch_text_real at
+# text; configs.o's .rodata, where the labels are, is not copied), which the core writes with the kernel's __patch_text_real at
 # configs' COMING and clears at its GOING (the module text is read-only:
 # STRICT_MODULE_RWX).  In the guest, as a64_modfunc: the patch loaded
 # before configs (not patched, no /proc/config.gz), configs loaded (patched:
@@ -353,7 +362,7 @@ arm_filler() {
 # after configs, configs removed while patched, disable and rmmod without
 # configs, configs back unpatched; the kernel's log lines; clean dmesg.
 arm_modfunc() {
-	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel recs
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel recs s
 	klpb "$name" "$PATCHDIR/42-configs-module-reload.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -361,11 +370,17 @@ arm_modfunc() {
 	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s == "'"'"'.rel.text.ikconfig_read_current'"'"'" && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
 	echo "$rel"
 	refute_grep ' (config_gz_proc_ops|ikconfig_read_current|kernel_config_data|kernel_config_data_end)$' "$rel"
-	recs=$(arm_slot_recs "$ko")
-	echo "slot words: $recs"
-	# the literal words of config_gz_proc_ops, ikconfig_read_current and
-	# kernel_config_data(_end): in the copy's own text
-	(( $(grep -c '^\.text\.ikconfig_read_current$' <<<"$recs") >= 3 ))
+	# configs.o's .rodata (kernel_config_data(_end): labels of the asm
+	# .incbin of the config) is configs' own, not copied into the patch
+	refute_grep ' \.rodata$' "$rel"
+	recs=$(arm_slots "$ko")
+	echo "slots: $recs"
+	# one literal word each of config_gz_proc_ops, ikconfig_read_current
+	# and kernel_config_data(_end) in the copy's own text, and no other slot
+	[[ $(wc -l <<<"$recs") == 4 ]]
+	for s in config_gz_proc_ops ikconfig_read_current kernel_config_data kernel_config_data_end; do
+		[[ $(grep -cx "\.text\.ikconfig_read_current configs $s" <<<"$recs") == 1 ]]
+	done
 	arm_filler "$d"
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
@@ -464,9 +479,13 @@ arm_modcall() {
 	# literal words of kernel_config_data(_end) in the callbacks' text)
 	arm-linux-gnueabihf-objdump -d -j .text.klpb_veneers "$ko" | tee "$BATS_TEST_TMPDIR/ven"
 	[[ $(grep -cE '\sldr\s+pc, \[pc, #-4\]' "$BATS_TEST_TMPDIR/ven") == 1 ]]
-	recs=$(arm_slot_recs "$ko")
-	echo "slot words: $recs"
-	[[ $(grep -c '^\.text\.klpb_veneers$' <<<"$recs") == 1 ]]
+	recs=$(arm_slots "$ko")
+	echo "slots: $recs"
+	[[ $(wc -l <<<"$recs") == 3 ]]
+	[[ $(grep -cx '\.text\.klpb_veneers configs ikconfig_read_current' <<<"$recs") == 1 ]]
+	# kernel_config_data(_end) are configs' own (its .rodata not copied)
+	[[ $(grep -cx '\.text\.klpb_call_read configs kernel_config_data' <<<"$recs") == 1 ]]
+	[[ $(grep -cx '\.text\.klpb_call_read configs kernel_config_data_end' <<<"$recs") == 1 ]]
 	arm_filler "$d"
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
