@@ -101,6 +101,8 @@ struct section {
 	bool include;
 	bool owner_known;		/* owner is section_owner()'s answer */
 	struct symbol *owner;
+	signed char labels_shared;	/* output.c: 0 not decided, 1 its labels
+					   stay the running object's, -1 copied */
 
 	struct section *hash_next;
 };
