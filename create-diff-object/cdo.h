@@ -94,6 +94,8 @@ bool is_ipa_clone(const char *name);
 
 /* compare.c */
 int compare(struct cdo *cdo);
+bool range_equal(const struct cdo *cdo, struct section *os, uint64_t o_start,
+		 struct section *ps, uint64_t p_start, uint64_t size);
 
 /* include.c */
 int include_changes(struct cdo *cdo);

@@ -192,7 +192,7 @@ static bool only_line_numbers_differ(const struct cdo *cdo, const struct section
 }
 
 /* Compare the byte ranges [o_start, +size) and [p_start, +size) with relocs. */
-static bool range_equal(const struct cdo *cdo, struct section *os, uint64_t o_start,
+bool range_equal(const struct cdo *cdo, struct section *os, uint64_t o_start,
 			struct section *ps, uint64_t p_start, uint64_t size)
 {
 	const struct reloc **ro, **rp;

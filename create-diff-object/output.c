@@ -15,6 +15,7 @@
  * Changed functions are listed in .klp.funcs for the runtime core.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cdo.h"
@@ -256,6 +257,126 @@ static bool should_copy(const struct symbol *sym)
 	return sym->bind == STB_LOCAL && !range_has_relocs(sym);
 }
 
+/*
+ * An assembler label: a global or weak symbol without type defined in a
+ * section (kernel/configs.c's asm block names the .incbin of the config
+ * in .rodata kernel_config_data and kernel_config_data_end).  It has no
+ * size; a reference through it resolves section-relative (resolve_target).
+ */
+static bool is_global_label(const struct symbol *sym)
+{
+	return sym->type == STT_NOTYPE && sym->bind != STB_LOCAL && sym->sec && *sym->name;
+}
+
+/*
+ * Could the reference r makes take a form the loader applies when it goes
+ * to the running object (arch->outside_reloc, which may rewrite the
+ * instruction: tried on a scratch copy of r's section)?  s390x module
+ * objects read a global's address with "larl rX, sym@GOTENT" and use the
+ * GOT slot through rX: refused for a module's symbol, which moves.
+ */
+static bool outside_form_exists(const struct cdo *cdo, const struct reloc *r)
+{
+	const struct section *from = r->rsec->base;
+	bool far = !cdo->objname || !strcmp(cdo->objname, "vmlinux");
+	struct section tmp = *from;
+	const char *why = NULL;
+	int form;
+
+	if (!cdo->arch->outside_reloc)
+		return true;
+	tmp.data = from->data ? xzalloc(from->size + 1) : NULL;
+	if (tmp.data)
+		memcpy(tmp.data, from->data, from->size);
+	form = cdo->arch->outside_reloc(&tmp, r->offset, r->type, far, &why);
+	free(tmp.data);
+	if (form < 0)
+		INFO("%s: %s+0x%llx: reference to %s: %s", cdo->objfile, from->name,
+		     (unsigned long long)r->offset, r->sym->name, why);
+	return form >= 0;
+}
+
+/*
+ * A reference through a label that can go to the running object's: its
+ * twin in ORIG is a label at the same offset, the kernel's object has it,
+ * the reference lands inside the section (its end included), and the
+ * arch has a form for it.
+ */
+static bool label_ref_ok(const struct cdo *cdo, const struct reloc *r)
+{
+	const struct symbol *p = r->sym, *o = p->twin;
+	int64_t at = (int64_t)p->offset + cdo->arch->reloc_target_offset(r);
+
+	return is_global_label(p) && o && is_global_label(o) && o->offset == p->offset &&
+	       !kernel_lacks(cdo, p) && at >= 0 && (uint64_t)at <= p->sec->size &&
+	       outside_form_exists(cdo, r);
+}
+
+/*
+ * Do the labels of sec (PATCHED) stay the running object's?  Yes when the
+ * patch leaves sec as it was - its ORIG twin has the same size and is equal
+ * byte for byte with its relocations - and every section-relative
+ * reference into it anywhere in PATCHED is one label_ref_ok() accepts.
+ * Then a reference through a label goes there by name like one to any
+ * unchanged global - a livepatch relocation, or a slot for a module's -
+ * instead of copying the section (configs.o's .rodata: 10 KB of config).
+ * Decided once for the section, not per label or per reference: its
+ * labels belong together (kernel_config_data_end - kernel_config_data),
+ * so when anything in it changed, a label is new, or one reference cannot
+ * leave the patch, every reference goes to the copy, which carries the
+ * patched contents.
+ */
+static bool decide_labels_shared(const struct cdo *cdo, struct section *sec)
+{
+	const struct elf *pe = cdo->patched;
+	const struct section *o = sec->twin;
+	size_t i, j;
+
+	if (!o || o->size != sec->size || !range_equal(cdo, (struct section *)o, 0, sec, 0,
+						       sec->size))
+		return false;
+	for (i = 1; i < pe->nr_sections; i++) {
+		const struct section *rs = pe->sections[i];
+
+		if (!is_rela_section(rs) || !rs->base || !(rs->base->sh.sh_flags & SHF_ALLOC) ||
+		    section_is_ignored(rs->base->name))
+			continue;
+		for (j = 0; j < rs->nr_relocs; j++) {
+			const struct reloc *r = &rs->relocs[j];
+			struct target t;
+			uint64_t slot;
+
+			/* (a load of a ppc64 .toc slot: the slot's relocation is checked) */
+			if (r->deleted || toc_slot_ref(cdo, r, &slot))
+				continue;
+			resolve_target(cdo, r, &t);
+			if (t.kind != T_ANON || t.sec != sec || label_ref_ok(cdo, r))
+				continue;
+			INFO("%s: %s+0x%llx: reference into %s through %s: %s copied", cdo->objfile,
+			     rs->base->name, (unsigned long long)r->offset, sec->name, r->sym->name,
+			     sec->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* is r a reference through a label whose section stays the running object's? */
+static bool unchanged_label(const struct cdo *cdo, const struct reloc *r)
+{
+	struct section *sec = r->sym->sec;
+
+	if (!is_global_label(r->sym) || r->sym->elf != cdo->patched)
+		return false;
+	if (!sec->labels_shared) {
+		sec->labels_shared = decide_labels_shared(cdo, sec) ? 1 : -1;
+		if (sec->labels_shared > 0)
+			INFO("%s: %s unchanged: its labels are referenced, not copied",
+			     cdo->objfile, sec->name);
+	}
+	return sec->labels_shared > 0;
+}
+
 static struct section *clone_anon(struct cdo *cdo, struct section *sec)
 {
 	struct section *c;
@@ -398,6 +519,11 @@ int output_convert_relocs(struct cdo *cdo, struct section *from, uint64_t start,
 		}
 
 		resolve_target(cdo, r, &t);
+		if (t.kind == T_ANON && unchanged_label(cdo, r)) {
+			t.kind = T_SYMBOL;
+			t.sym = r->sym;
+			t.addend = r->addend;
+		}
 		/* the target's offset in its symbol or section, without the bias */
 		within = t.addend + (arch->reloc_target_offset(r) - r->addend);
 		if (t.kind != T_SYMBOL) {

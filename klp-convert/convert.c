@@ -13,7 +13,8 @@
  * module loader never applies .klp.rela sections, so references to vmlinux
  * become ordinary relocations against an anchor (see anchor_reloc) and each
  * klpb_func gets its old function's address the same way.  References to
- * symbols of modules go through slots the core fills (slots.c, arm64), and
+ * symbols of modules go through slots the core fills (slots.c: arm64, and
+ * 32-bit arm, where the slots are literal words the core writes), and
  * a function of a module is found by the core from its record's name,
  * object and sympos when that module is there.
  */
@@ -325,6 +326,8 @@ static int convert_reloc(struct elf *elf, const struct arch *arch, struct symdb 
 				      rec->name, res.objname);
 				return -1;
 			}
+			if (check_load_time_table(elf, rec, res.objname))
+				return -1;
 			rec->klp_objname = res.objname;
 			rec->sympos = res.sympos;
 			return slots_reloc(anchor->slots, rec, &res);

@@ -110,7 +110,7 @@ int convert(struct elf *elf, const struct arch *arch, struct symdb *db,
 /* --list: one line per function record and per livepatch symbol */
 void convert_list(FILE *f, const struct records *recs);
 
-/* ---- slots.c (--in-module-core, arm64: symbols of modules) --------------- */
+/* ---- slots.c (--in-module-core, arm64 and arm: symbols of modules) -------- */
 
 struct slots;
 

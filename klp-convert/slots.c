@@ -31,6 +31,22 @@
  *   -mcmodel=small code, a data word holding a module address) is
  *   refused, named.
  *
+ * 32-bit arm (REL, -mword-relocations): a symbol address is an R_ARM_ABS32
+ * word of a literal pool INSIDE the function's text, loaded by one
+ * "ldr rN, [pc, #off]"; no instruction can be added to load through a
+ * slot, so the literal word itself is the slot: the core writes it through
+ * the kernel's own text-writing primitive (__patch_text_real, which maps
+ * the read-only page at a fixmap alias and flushes the caches), at the
+ * module's COMING, and writes 0 at its GOING (docs/DESIGN.md "32-bit arm",
+ * "Symbols of modules"):
+ *
+ * - ABS32/TARGET1 word (literal or data) -> the word is the slot (its
+ *   relocation dropped, the word 0 until the module is there);
+ * - CALL/JUMP24 sym+a                    -> a veneer of this module,
+ *   "ldr pc, [pc, #-4]; .word slot" in .text.klpb_veneers, whose word is
+ *   the slot (lr untouched; ldr pc interworks);
+ * - anything else (PREL31, REL32, MOVW/MOVT, a blx) is refused, named.
+ *
  * A table of struct klpb_slot (.data.klpb_slot_recs) tells the core what
  * goes into each word; the core's KLPB_SLOTS_SYM gets its address and size.
  */
@@ -45,6 +61,8 @@
 #define INSN_ADD_X_IMM		0x91000000u
 #define INSN_LDR_X_UIMM		0xf9400000u	/* ldr xT, [xN, #imm12*8] */
 #define VENEER_SIZE		12
+#define ARM_LDR_PC_PC_M4	0xe51ff004u	/* ldr pc, [pc, #-4] */
+#define ARM_VENEER_SIZE		8
 
 struct slot {
 	const char *objname;
@@ -52,6 +70,8 @@ struct slot {
 	unsigned long sympos;
 	int64_t addend;
 	int64_t veneer;			/* offset in the veneer section, -1: none */
+	struct section *wsec;		/* the word: section and offset */
+	uint64_t woff;
 };
 
 struct slots {
@@ -104,9 +124,22 @@ static long slot_get(struct slots *s, const char *objname, const char *name,
 		s->alloc = s->alloc ? s->alloc * 2 : 16;
 		s->slot = xrealloc(s->slot, s->alloc * sizeof(*s->slot));
 	}
-	s->slot[s->nr] = (struct slot){ objname, name, sympos, addend, -1 };
+	s->slot[s->nr] = (struct slot){ objname, name, sympos, addend, -1, NULL, 0 };
 	words_section(s);
-	elf_section_append(s->words, NULL, 8, 8);
+	s->slot[s->nr].wsec = s->words;
+	s->slot[s->nr].woff = elf_section_append(s->words, NULL, 8, 8);
+	return s->nr++;
+}
+
+/* arm: a slot whose word is at (wsec, woff), never shared */
+static long slot_at(struct slots *s, const char *objname, const char *name,
+		    unsigned long sympos, int64_t addend, struct section *wsec, uint64_t woff)
+{
+	if (s->nr == s->alloc) {
+		s->alloc = s->alloc ? s->alloc * 2 : 16;
+		s->slot = xrealloc(s->slot, s->alloc * sizeof(*s->slot));
+	}
+	s->slot[s->nr] = (struct slot){ objname, name, sympos, addend, -1, wsec, woff };
 	return s->nr++;
 }
 
@@ -139,6 +172,100 @@ static int64_t veneer_get(struct slots *s, long i)
 		      8 * i);
 	s->slot[i].veneer = off;
 	return off;
+}
+
+static const char *arm_type_name(unsigned int type)
+{
+	switch (type) {
+	case R_ARM_ABS32: return "R_ARM_ABS32";
+	case R_ARM_REL32: return "R_ARM_REL32";
+	case R_ARM_TARGET1: return "R_ARM_TARGET1";
+	case R_ARM_PREL31: return "R_ARM_PREL31";
+	case R_ARM_PC24: return "R_ARM_PC24";
+	case R_ARM_CALL: return "R_ARM_CALL";
+	case R_ARM_JUMP24: return "R_ARM_JUMP24";
+	case R_ARM_MOVW_ABS_NC: return "R_ARM_MOVW_ABS_NC";
+	case R_ARM_MOVT_ABS: return "R_ARM_MOVT_ABS";
+	default: return "another type";
+	}
+}
+
+/* the veneer "ldr pc, [pc, #-4]; .word slot" of slot i (arm) */
+static int64_t arm_veneer_get(struct slots *s, const char *objname, const char *name,
+			      unsigned long sympos, int64_t addend)
+{
+	unsigned char code[ARM_VENEER_SIZE];
+	uint64_t off;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->slot[i].veneer >= 0 && s->slot[i].sympos == sympos &&
+		    s->slot[i].addend == addend && !strcmp(s->slot[i].objname, objname) &&
+		    !strcmp(s->slot[i].name, name))
+			return s->slot[i].veneer;
+	if (!s->veneers)
+		s->veneers = elf_add_section(s->elf, ".text.klpb_veneers", SHT_PROGBITS,
+					     SHF_ALLOC | SHF_EXECINSTR, 0, 4, NULL, 0);
+	elf_write_word(s->elf, code, 4, ARM_LDR_PC_PC_M4);
+	elf_write_word(s->elf, code + 4, 4, 0);
+	off = elf_section_append(s->veneers, code, sizeof(code), 4);
+	i = slot_at(s, objname, name, sympos, addend, s->veneers, off + 4);
+	s->slot[i].veneer = off;
+	return off;
+}
+
+static int arm_slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symres *res)
+{
+	struct section *sec = rec->sec;
+	unsigned char *p = sec->data + rec->place;
+	unsigned int insn;
+	int64_t veneer;
+
+	switch (rec->type) {
+	case R_ARM_ABS32:
+	case R_ARM_TARGET1:
+		/*
+		 * a literal of code, or a word of ordinary data: never an entry
+		 * of a table the kernel reads when the patch module loads
+		 * (__jump_table, __bug_table, __ex_table, .ARM.exidx...), which
+		 * would see the 0 the word holds until the module comes
+		 */
+		if (!(sec->sh.sh_flags & SHF_EXECINSTR) && !str_starts(sec->name, ".data") &&
+		    !str_starts(sec->name, ".rodata")) {
+			ERROR("%s: %s+0x%llx: reference to %s of module %s (%s) in section %s: only literal words of code and words of ordinary data (.data*, .rodata*) can be slots the core writes when the module comes; the kernel reads %s when the patch module loads",
+			      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+			      res->objname, arm_type_name(rec->type), sec->name, sec->name);
+			return -1;
+		}
+		if (rec->place % 4) {
+			ERROR("%s: %s+0x%llx: reference to %s of module %s (%s): the word is not 4-byte aligned, the core cannot write it",
+			      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+			      res->objname, arm_type_name(rec->type));
+			return -1;
+		}
+		/* the word is the slot: no relocation, 0 until the module is there */
+		elf_write_word(s->elf, p, 4, 0);
+		slot_at(s, res->objname, rec->name, res->sympos, rec->addend, sec, rec->place);
+		return 0;
+	case R_ARM_CALL:
+	case R_ARM_JUMP24:
+		insn = elf_read_word(s->elf, p, 4);
+		if ((insn >> 28) == 0xf) {
+			ERROR("%s: %s+0x%llx: reference to %s of module %s: a blx (%08x) switches to Thumb and cannot go through a veneer",
+			      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+			      res->objname, insn);
+			return -1;
+		}
+		/* the branch's target is its addend + 8 (ARM pc bias) */
+		veneer = arm_veneer_get(s, res->objname, rec->name, res->sympos, rec->addend + 8);
+		elf_add_reloc(sec, rec->place, rec->type, secsym(s, s->veneers), veneer - 8);
+		return 0;
+	default:
+		ERROR("%s: %s+0x%llx: reference to %s of module %s (%s, type %u): on 32-bit arm only address words (R_ARM_ABS32 literals and data) and calls (R_ARM_CALL/R_ARM_JUMP24) reach symbols of modules on kernels without CONFIG_LIVEPATCH",
+		      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
+		      res->objname, arm_type_name(rec->type), rec->type);
+		return -1;
+	}
 }
 
 #define INSN_LDR_X_UIMM_MASK	0xffc00000u
@@ -224,9 +351,11 @@ int slots_reloc(struct slots *s, const struct reloc_rec *rec, const struct symre
 	int64_t veneer;
 	long i;
 
+	if (s->elf->ehdr.e_machine == EM_ARM)
+		return arm_slots_reloc(s, rec, res);
 	/* the instructions below are AArch64's */
 	if (s->elf->ehdr.e_machine != EM_AARCH64) {
-		ERROR("%s: %s+0x%llx: reference to %s of module %s: symbols of modules are reached through slots on arm64 only; on this architecture the in-module core does not support them yet",
+		ERROR("%s: %s+0x%llx: reference to %s of module %s: symbols of modules are reached through slots on arm64 and 32-bit arm only; on this architecture the in-module core does not support them yet",
 		      s->elf->path, sec->name, (unsigned long long)rec->place, rec->name,
 		      res->objname);
 		return -1;
@@ -293,6 +422,9 @@ static uint64_t add_string(struct slots *s, const char *str)
  */
 int slots_finish(struct slots *s, const struct records *recs)
 {
+	bool arm = s->elf->ehdr.e_machine == EM_ARM;
+	unsigned int abs = arm ? R_ARM_ABS32 : R_AARCH64_ABS64;
+	size_t ps = arm ? 4 : 8;
 	struct symbol *table;
 	uint64_t off;
 	size_t i, j;
@@ -321,7 +453,7 @@ int slots_finish(struct slots *s, const struct records *recs)
 	if (ret)
 		return ret;
 	for (table = find_symbol(s->elf, KLPB_SLOTS_SYM); table; table = find_symbol_next(table))
-		if (table->sec && table->sec->data && table->size >= 16)
+		if (table->sec && table->sec->data && table->size >= 2 * ps)
 			break;
 	if (!table) {
 		ERROR("%s: no %s (struct klpb_slot_table) in the module: not linked with the in-module core?",
@@ -329,29 +461,29 @@ int slots_finish(struct slots *s, const struct records *recs)
 		return -1;
 	}
 	s->recs = elf_add_section(s->elf, ".data.klpb_slot_recs", SHT_PROGBITS,
-				  SHF_ALLOC | SHF_WRITE, 0, 8, NULL, 0);
+				  SHF_ALLOC | SHF_WRITE, 0, ps, NULL, 0);
 	for (i = 0; i < s->nr; i++) {
 		uint64_t obj = add_string(s, s->slot[i].objname);
 		uint64_t name = add_string(s, s->slot[i].name);
 
-		off = elf_section_append(s->recs, NULL, KLPB_SLOT_NR_WORDS * 8, 8);
-		elf_add_reloc(s->recs, off + KLPB_SLOT_WORD * 8, R_AARCH64_ABS64,
-			      secsym(s, s->words), 8 * i);
-		elf_add_reloc(s->recs, off + KLPB_SLOT_OBJNAME * 8, R_AARCH64_ABS64,
+		off = elf_section_append(s->recs, NULL, KLPB_SLOT_NR_WORDS * ps, ps);
+		elf_add_reloc(s->recs, off + KLPB_SLOT_WORD * ps, abs,
+			      secsym(s, s->slot[i].wsec), s->slot[i].woff);
+		elf_add_reloc(s->recs, off + KLPB_SLOT_OBJNAME * ps, abs,
 			      secsym(s, s->names), obj);
-		elf_add_reloc(s->recs, off + KLPB_SLOT_NAME * 8, R_AARCH64_ABS64,
+		elf_add_reloc(s->recs, off + KLPB_SLOT_NAME * ps, abs,
 			      secsym(s, s->names), name);
-		elf_write_word(s->elf, s->recs->data + off + KLPB_SLOT_SYMPOS * 8, 8,
+		elf_write_word(s->elf, s->recs->data + off + KLPB_SLOT_SYMPOS * ps, ps,
 			       s->slot[i].sympos);
-		elf_write_word(s->elf, s->recs->data + off + KLPB_SLOT_ADDEND * 8, 8,
+		elf_write_word(s->elf, s->recs->data + off + KLPB_SLOT_ADDEND * ps, ps,
 			       s->slot[i].addend);
 	}
-	if (find_reloc_range(table->sec, table->offset, table->offset + 16)) {
+	if (find_reloc_range(table->sec, table->offset, table->offset + 2 * ps)) {
 		ERROR("%s: %s already has relocations", s->elf->path, KLPB_SLOTS_SYM);
 		return -1;
 	}
-	elf_add_reloc(table->sec, table->offset, R_AARCH64_ABS64, secsym(s, s->recs), 0);
-	elf_write_word(s->elf, table->sec->data + table->offset, 8, 0);
-	elf_write_word(s->elf, table->sec->data + table->offset + 8, 8, s->nr);
+	elf_add_reloc(table->sec, table->offset, abs, secsym(s, s->recs), 0);
+	elf_write_word(s->elf, table->sec->data + table->offset, ps, 0);
+	elf_write_word(s->elf, table->sec->data + table->offset + ps, ps, s->nr);
 	return 0;
 }

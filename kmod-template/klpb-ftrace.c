@@ -105,6 +105,7 @@
 #ifdef CONFIG_ARM
 /* 32-bit arm: prologue decoder, redirection, stack check (klpb-arch-arm.c) */
 #include "klpb-arch-arm.h"
+#include <asm/opcodes.h>	/* __mem_to_opcode_arm: slot words (modules) */
 #endif
 
 /* 1 = atomic replace of all earlier patches; --no-replace passes 0 */
@@ -1339,6 +1340,35 @@ struct klpb_slot_table klpb_slot_table __section(".data.klpb_slot_table") = { NU
 unsigned long klpb_kaddr_find_module __section(".data.klpb_kaddr") = 0;
 unsigned long klpb_kaddr_module_mutex __section(".data.klpb_kaddr") = 0;
 
+#ifdef CONFIG_ARM
+/*
+ * 32-bit arm: a slot is a literal word in the text of a patched function,
+ * or the word of a veneer "ldr pc, [pc, #-4]; .word slot" (klp-convert
+ * slots.c): read-only text under STRICT_MODULE_RWX.  It is written through
+ * the kernel's own primitive, as ftrace and jump labels write module text:
+ * arch/arm/kernel/patch.c __patch_text_real(addr, word, remap) maps the
+ * page at a fixmap alias (vmalloc_to_page, under patch_lock), stores the
+ * aligned word and flushes the alias and the icache range.  It stores
+ * __opcode_to_mem_arm(word), a byte swap on BE8 only: undone here, the word
+ * is data.
+ */
+unsigned long klpb_kaddr___patch_text_real __section(".data.klpb_kaddr") = 0;
+
+static void klpb_slot_write(unsigned long *word, unsigned long val)
+{
+	void (*patch)(void *addr, unsigned int insn, bool remap) =
+		(void *)klpb_kaddr___patch_text_real;
+
+	if (READ_ONCE(*word) != val)
+		patch(word, __mem_to_opcode_arm(val), true);
+}
+#else
+static void klpb_slot_write(unsigned long *word, unsigned long val)
+{
+	WRITE_ONCE(*word, val);
+}
+#endif
+
 static bool klpb_modules_armed;		/* the notifier acts (under BUSY) */
 static bool klpb_nb_registered;
 
@@ -1418,6 +1448,13 @@ static int klpb_check_kaddrs(void)
 	if (ret)
 		return ret;
 #endif
+#ifdef CONFIG_ARM
+	if (klpb_slot_table.nr) {
+		ret = klpb_check_kaddr(klpb_kaddr___patch_text_real, "__patch_text_real");
+		if (ret)
+			return ret;
+	}
+#endif
 	if (!klpb_have_modules())
 		return 0;
 	if (!klpb_kaddr_find_module || !klpb_kaddr_module_mutex) {
@@ -1482,7 +1519,7 @@ static void klpb_clear_slots(struct klpb_fobj *obj)
 
 	for (i = 0; i < klpb_slot_table.nr; i++)
 		if (!strcmp(klpb_slot_table.slots[i].objname, obj->name))
-			WRITE_ONCE(*klpb_slot_table.slots[i].word, 0);
+			klpb_slot_write(klpb_slot_table.slots[i].word, 0);
 }
 
 /* obj's functions and slots from mod; nothing is redirected yet */
@@ -1499,7 +1536,7 @@ static int klpb_resolve_obj(struct klpb_fobj *obj, struct module *mod)
 		ret = klpb_lookup(mod, sl->name, sl->sympos, &addr);
 		if (ret)
 			goto err;
-		WRITE_ONCE(*sl->word, addr + sl->addend);
+		klpb_slot_write(sl->word, addr + sl->addend);
 	}
 	for (i = 0; i < klpb_nr_funcs; i++) {
 		struct klpb_ffunc *f = &klpb_funcs[i];

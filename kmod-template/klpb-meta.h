@@ -59,13 +59,16 @@
 #define KLPB_FORCE_SECTION		".klpb.force"
 
 /*
- * Kernels without CONFIG_LIVEPATCH (in-module core, arm64): symbols of
+ * Kernels without CONFIG_LIVEPATCH (in-module core, arm64, arm): symbols of
  * modules are reached through slots, words the core fills with the symbol's
  * address when the module is there (at load or from its COMING notifier)
  * and clears when it goes.  klp-convert --in-module-core writes one struct
  * klpb_slot per (object, name, sympos, addend) into .data.klpb_slot_recs,
  * the words into .data.klpb_slot_words (one 4 KB page: one ADRP reaches
- * them all), and points the core's KLPB_SLOTS_SYM at the table.
+ * them all), and points the core's KLPB_SLOTS_SYM at the table.  32-bit
+ * arm: a slot word is an ABS32 literal word in the text of patched code,
+ * or the word of a veneer "ldr pc, [pc, #-4]; .word"; the core writes it
+ * with the kernel's __patch_text_real (docs/DESIGN.md "32-bit arm").
  */
 #define KLPB_SLOTS_SYM		"klpb_slot_table"
 #define KLPB_SLOT_WORD		0	/* -> the word in .data.klpb_slot_words */

@@ -105,6 +105,8 @@ struct section {
 					   this section, sorted (create-diff-object
 					   ftrace.c, once elf->ftrace_sites_indexed) */
 	size_t nr_ftrace_sites;
+	signed char labels_shared;	/* output.c: 0 not decided, 1 its labels
+					   stay the running object's, -1 copied */
 
 	struct section *hash_next;
 };

@@ -161,10 +161,20 @@ LINES
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
+# a64_slot_names KO: "OBJNAME NAME" of every klpb_slot record of KO
+# (.rodata.klpb_slot_names: two strings per record), sorted, on one line
+a64_slot_names() {
+	local names=$BATS_TEST_TMPDIR/slot_names.bin
+	aarch64-linux-gnu-objcopy -O binary --only-section=.rodata.klpb_slot_names "$1" "$names"
+	tr '\0' '\n' <"$names" | paste -d ' ' - - | LC_ALL=C sort | paste -s -d ' '
+}
+
 # a64_modfunc NAME: a function of a module through the in-module core, and
 # late module patching (patches/42: ikconfig_read_current of kernel/configs.ko
 # reads configs' static config_gz_proc_ops and compares the address of its
-# own original: two references to symbols of the module).  In the module:
+# own original, and takes the size of the config from configs' labels
+# kernel_config_data(_end): four references to symbols of the module; the
+# labels' section, configs.o's .rodata, is not copied).  In the module:
 # no livepatch relocation; each reference is a load from a slot in one page
 # (.data.klpb_slot_words) that the core fills from configs' kallsyms when
 # it is there.  In the guest: the patch loaded BEFORE configs.ko (object
@@ -183,10 +193,15 @@ a64_modfunc() {
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
 	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
 	echo "$rel"
-	# config_gz_proc_ops and ikconfig_read_current: adrp of the slot page, ldr of a slot
-	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
-	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 2 ]]
+	# config_gz_proc_ops, ikconfig_read_current and kernel_config_data(_end):
+	# adrp of the slot page, ldr of a slot
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 4 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 4 ]]
 	refute_grep ' config_gz_proc_ops$' "$rel"
+	# configs.o's .rodata (kernel_config_data(_end): labels of the asm
+	# .incbin of the config) is configs' own, not copied into the patch
+	refute_grep ' \.rodata$' "$rel"
+	[[ $(a64_slot_names "$ko") == "configs config_gz_proc_ops configs ikconfig_read_current configs kernel_config_data configs kernel_config_data_end" ]]
 	# module objects are -mcmodel=large: what names ikconfig_read_current
 	# is the adrp + ldr of the patch's own copy's literal pool
 	refute_grep '^R_AARCH64_(CALL26|JUMP26|ADD_ABS_LO12_NC|ABS64) ikconfig_read_current$' "$rel"
@@ -272,8 +287,8 @@ GUEST
 # proc_read of configs' static config_gz_proc_ops; proc_flags is a direct
 # load, adrp + ldr :lo12:, in the kernel's code model, which klp-convert
 # refused before module objects were compiled -mcmodel=large).  In the
-# module: the adrp + ldr of the literal that holds config_gz_proc_ops point
-# at a slot; nothing names config_gz_proc_ops.  In the guest the patched
+# module: the adrp + ldr of the literals that hold config_gz_proc_ops and
+# kernel_config_data(_end) point at slots; nothing names config_gz_proc_ops.  In the guest the patched
 # function prints proc_read as read, and the guest compares it with
 # configs' ikconfig_read_current in /proc/kallsyms ("read=configs" when
 # equal): the patch loaded before configs.ko, configs.ko loaded, removed,
@@ -296,10 +311,13 @@ a64_moddata() {
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
 	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
 	echo "$rel"
-	# config_gz_proc_ops: one literal, its adrp + ldr on the slot
-	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 1 ]]
-	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 1 ]]
-	refute_grep 'config_gz_proc_ops|LDST(8|16|32)_ABS_LO12_NC' "$rel"
+	# config_gz_proc_ops and kernel_config_data(_end): one literal each,
+	# its adrp + ldr on the slot (configs.o's .rodata, where the labels of
+	# the config's .incbin are, is configs' own, not copied)
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
+	refute_grep 'config_gz_proc_ops|LDST(8|16|32)_ABS_LO12_NC| \.rodata$' "$rel"
+	[[ $(a64_slot_names "$ko") == "configs config_gz_proc_ops configs kernel_config_data configs kernel_config_data_end" ]]
 	grep -qa config_gz_proc_ops "$ko"
 	mkdir -p "$d"
 	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"

@@ -320,3 +320,222 @@ GUEST
 	[[ $(guest_after removed) == "armv7l 0" ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
+
+# ------------------------------------------- symbols of modules (issue 12, i12-mod)
+
+# arm_slot_recs KO: "WORD-SECTION" per klpb_slot record of KO (where the
+# slot word lives: a literal of a patched function, or a veneer's word)
+arm_slot_recs() {
+	readelf -rW "$1" | awk '/^Relocation section/ { f = ($3 == "'"'"'.rel.data.klpb_slot_recs'"'"'"); n = 0 } f && $1 ~ /^[0-9a-f]+$/ && n++ % 3 == 0 { print $5 }'
+}
+
+# arm_slots KO: "WORD-SECTION OBJNAME NAME" per klpb_slot record of KO, in
+# record order (klp-convert appends each record's two names to
+# .rodata.klpb_slot_names in that order)
+arm_slots() {
+	local names=$BATS_TEST_TMPDIR/slot_names.bin
+	arm-linux-gnueabihf-objcopy -O binary --only-section=.rodata.klpb_slot_names "$1" "$names"
+	paste -d ' ' <(arm_slot_recs "$1") <(tr '\0' '\n' <"$names" | paste -d ' ' - -)
+}
+
+# arm_filler DIR: a module that takes the place a removed module leaves, so
+# that the next load of configs.ko lands elsewhere
+arm_filler() {
+	mkdir -p "$1"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$1/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$1/Kbuild"
+	test_module "$1"
+}
+
+# arm_modfunc NAME: a function of a module (configs.ko's
+# ikconfig_read_current, patches/42) through the in-module core on 32-bit
+# arm.  In the module: no relocation of the patched copy names a symbol of
+# configs; its literal words of config_gz_proc_ops, ikconfig_read_current and
+# kernel_config_data(_end) are slots (records pointing into the copy's
+# text; configs.o's .rodata, where the labels are, is not copied), which the core writes with the kernel's __patch_text_real at
+# configs' COMING and clears at its GOING (the module text is read-only:
+# STRICT_MODULE_RWX).  In the guest, as a64_modfunc: the patch loaded
+# before configs (not patched, no /proc/config.gz), configs loaded (patched:
+# the size from kernel_config_data and config_gz_proc_ops' proc_read ==
+# configs' ikconfig_read_current), removed, loaded again elsewhere (a filler
+# takes its place: the literals follow), disabled, rmmod; the patch loaded
+# after configs, configs removed while patched, disable and rmmod without
+# configs, configs back unpatched; the kernel's log lines; clean dmesg.
+arm_modfunc() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel recs s
+	klpb "$name" "$PATCHDIR/42-configs-module-reload.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	arm_module_checks "$ko" ikconfig_read_current
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s == "'"'"'.rel.text.ikconfig_read_current'"'"'" && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	echo "$rel"
+	refute_grep ' (config_gz_proc_ops|ikconfig_read_current|kernel_config_data|kernel_config_data_end)$' "$rel"
+	# configs.o's .rodata (kernel_config_data(_end): labels of the asm
+	# .incbin of the config) is configs' own, not copied into the patch
+	refute_grep ' \.rodata$' "$rel"
+	recs=$(arm_slots "$ko")
+	echo "slots: $recs"
+	# one literal word each of config_gz_proc_ops, ikconfig_read_current
+	# and kernel_config_data(_end) in the copy's own text, and no other slot
+	[[ $(wc -l <<<"$recs") == 4 ]]
+	for s in config_gz_proc_ops ikconfig_read_current kernel_config_data kernel_config_data_end; do
+		[[ $(grep -cx "\.text\.ikconfig_read_current configs $s" <<<"$recs") == 1 ]]
+	done
+	arm_filler "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+patched() { cat /sys/kernel/livepatch/$name/configs/patched; }
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark objs; ls /sys/kernel/livepatch/$name | tr '\n' ' '; echo
+mark funcdir; ls /sys/kernel/livepatch/$name/configs | grep -v patched
+mark early-patched; patched
+mark early; check
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; patched
+mark late; check
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+mark gone-patched; patched
+mark gone; check
+insmod /klpb/filler/klpb_filler.ko
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+mark reloaded-patched; patched
+mark reloaded; check
+mark reloaded2; check
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+mark after-patched; patched
+mark after; check
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+mark after-gone-patched; patched
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+insmod /klpb/configs.ko; rc=\$?; mark configs-back-rc; echo \$rc
+mark back; check
+mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name|unwind" || true
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "object directories" "$(guest_after objs)" "configs enabled replace transition "
+	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
+	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq early "$(guest_after early)" absent
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq "patched once configs loaded" "$(guest_after late-patched)" 1
+	expect_eq late "$(guest_after late)" "klpb_configs_reload $size ops=1"
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq "configs gone: not patched" "$(guest_after gone-patched)" 0
+	expect_eq gone "$(guest_after gone)" absent
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
+	expect_eq "patched after the reload" "$(guest_after reloaded)" "klpb_configs_reload $size ops=1"
+	expect_eq again "$(guest_after reloaded2)" "klpb_configs_reload $size ops=1"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled "$(guest_after disabled)" "original $size"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq "patch loaded after configs" "$(guest_after after-rc)" 0
+	expect_eq after-patched "$(guest_after after-patched)" 1
+	expect_eq after "$(guest_after after)" "klpb_configs_reload $size ops=1"
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq after-gone-patched "$(guest_after after-gone-patched)" 0
+	expect_eq "disable while configs is not loaded" "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
+	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
+	expect_eq root "$(guest_after root)" none
+	# the kernel's log lines: two late loads, two unloads while enabled
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'configs'") == 2 ]]
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'configs'") == 2 ]]
+	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# arm_modcall NAME: a CALL from the patch to a function of a module
+# (patches/44: callbacks of configs call ikconfig_read_current, which the
+# patch does not change).  In the module: the calls are R_ARM_CALL to
+# .text.klpb_veneers, "ldr pc, [pc, #-4]" followed by the slot word the core
+# writes while configs is loaded.  In the guest, as a64_modcall: each
+# callback prints what configs' function returned (0 at the end of its data,
+# -EFAULT one byte before), at configs' load and unload, its reload
+# elsewhere, enable and disable; clean dmesg.
+arm_modcall() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel recs p
+	klpb "$name" "$PATCHDIR/44-configs-module-call.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /klpb_call/ && $1 ~ /^[0-9a-f]+$/ { print s, $3, $5 }')
+	echo "$rel"
+	[[ $(grep -c ' R_ARM_CALL \.text\.klpb_veneers$' <<<"$rel") -ge 1 ]]
+	refute_grep '^ikconfig_read_current$' "$(readelf -rW "$ko" | awk '$3 ~ /^R_ARM_(CALL|JUMP24)$/ { print $5 }')"
+	# one veneer: ldr pc, [pc, #-4]; its word is one slot (the others:
+	# literal words of kernel_config_data(_end) in the callbacks' text)
+	arm-linux-gnueabihf-objdump -d -j .text.klpb_veneers "$ko" | tee "$BATS_TEST_TMPDIR/ven"
+	[[ $(grep -cE '\sldr\s+pc, \[pc, #-4\]' "$BATS_TEST_TMPDIR/ven") == 1 ]]
+	recs=$(arm_slots "$ko")
+	echo "slots: $recs"
+	[[ $(wc -l <<<"$recs") == 3 ]]
+	[[ $(grep -cx '\.text\.klpb_veneers configs ikconfig_read_current' <<<"$recs") == 1 ]]
+	# kernel_config_data(_end) are configs' own (its .rodata not copied)
+	[[ $(grep -cx '\.text\.klpb_call_read configs kernel_config_data' <<<"$recs") == 1 ]]
+	[[ $(grep -cx '\.text\.klpb_call_read configs kernel_config_data_end' <<<"$recs") == 1 ]]
+	arm_filler "$d"
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+$KMARK
+where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
+kmark insmod
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark early-patched; cat /sys/kernel/livepatch/$name/configs/patched
+kmark configs
+insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
+a1=\$(where)
+mark late-patched; cat /sys/kernel/livepatch/$name/configs/patched
+mark original; head -c 2 /proc/config.gz | od -An -tx1 | tr -d ' '
+kmark rmmod-configs
+rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
+insmod /klpb/filler/klpb_filler.ko
+kmark reload
+insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
+mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
+kmark disable
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+kmark after
+insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
+kmark rmmod-configs2
+rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
+kmark disable2
+klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
+rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
+kmark end
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|klpb|unwind" || true
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq early-patched "$(guest_after early-patched)" 0
+	expect_eq configs-rc "$(guest_after configs-rc)" 0
+	expect_eq late-patched "$(guest_after late-patched)" 1
+	expect_eq "configs' function unchanged (gzip magic)" "$(guest_after original)" 1f8b
+	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
+	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
+	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq after-rc "$(guest_after after-rc)" 0
+	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
+	expect_eq disable2-rc "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	p="size $size, read at the end 0, one byte before -14"
+	expect_eq "callbacks of configs and their calls, in order" "$(dmesg_seq 'klpb_modcall: ')" \
+		"klpb_mark: insmod|klpb_mark: configs|klpb_modcall: pre_patch: $p|klpb_modcall: post_patch: $p|klpb_mark: rmmod-configs|klpb_modcall: pre_unpatch: $p|klpb_modcall: post_unpatch: $p|klpb_mark: reload|klpb_modcall: pre_patch: $p|klpb_modcall: post_patch: $p|klpb_mark: disable|klpb_modcall: pre_unpatch: $p|klpb_modcall: post_unpatch: $p|klpb_mark: after|klpb_modcall: pre_patch: $p|klpb_modcall: post_patch: $p|klpb_mark: rmmod-configs2|klpb_modcall: pre_unpatch: $p|klpb_modcall: post_unpatch: $p|klpb_mark: disable2|klpb_mark: end|"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
