@@ -42,6 +42,13 @@ struct special_section {
 	 * fixups).
 	 */
 	bool entry_relative;
+	/*
+	 * Bit k set: word k (pointer-sized) of an entry may carry a
+	 * relocation; a kept entry with a relocation in another word is
+	 * refused (0: any word).  arm .alt.smp.init: word 1 is an
+	 * instruction the kernel copies to another place.
+	 */
+	unsigned int reloc_words;
 	const char *companion;		/* parallel table without relocations */
 	const char *companion_size_name;
 	unsigned int companion_size;

@@ -20,8 +20,9 @@
  * Unwind tables: each text section .text.f has its index .ARM.exidx.text.f
  * (SHF_LINK_ORDER, PREL31 to the function), which the module loader pairs
  * with the text by name (module_finalize): kept with the function
- * (unwind_index).  .alt.smp.init and .pv_table entries of changed code are
- * not supported yet: create-diff-object refuses them, naming the section.
+ * (unwind_index).  .pv_table and .alt.smp.init entries of included
+ * functions are kept (arm_special below): the module loader applies the
+ * patch module's own tables.
  * Thumb-2 (R_ARM_THM_*) is not supported: reloc_size 0 refuses it.
  */
 #include "arch.h"
@@ -125,7 +126,49 @@ static bool arm_call_between(const struct section *sec, uint64_t start, uint64_t
 	return false;
 }
 
+/*
+ * Tables the module loader applies to the module's own text, after its
+ * relocations and before the text becomes read-only: module_finalize
+ * (arch/arm/kernel/module.c 6.1:455-512 / 6.12:414-470), called from
+ * post_relocation (kernel/module/main.c 6.1:2376-2389 / 6.12:2653-2666).
+ * Both tables are found by name (find_mod_section, the first section of
+ * that name: ld merges the objects' tables into one).  Every entry's first
+ * word is "label - ." (R_ARM_REL32 to the instruction, self-relative, so
+ * an entry stays valid wherever it is appended); create-diff-object keeps
+ * the entries of included functions, the REL32 converted to the copy.
+ */
+static const struct special_section arm_special[] = {
+	/*
+	 * ARM_PATCH_PHYS_VIRT: one word per instruction of a __pv_stub /
+	 * __pv_add_carry_stub (asm/memory.h 6.1:197-245 / 6.12:202-250,
+	 * ARM and Thumb-2 forms): ".long 1b - ., 2b - .", two entries for
+	 * the add/sub pair (non-LPAE), movw/mov (LPAE).  fixup_pv_table
+	 * (kernel/phys2virt.S 6.1/6.12:54-224, __fixup_a_pv_table)
+	 * patches the PHYS_OFFSET - PAGE_OFFSET delta into the immediates;
+	 * an instruction without its entry would keep the placeholder
+	 * 0x81000000 / 0x810000 and compute a wrong address.  Without
+	 * ARM_PATCH_PHYS_VIRT the stubs are not compiled (no table).
+	 */
+	{ .name = ".pv_table", .size = 4 },
+	/*
+	 * SMP_ON_UP: 8 bytes, ".long 9998b - ." then the UP instruction
+	 * (__ALT_SMP_ASM asm/processor.h 6.1/6.12:93-99, ALT_UP / ALT_UP_B
+	 * asm/assembler.h 6.1:272-289 / 6.12:265-282, percpu.h/current.h
+	 * for ARMv6: "b . + (2b - 0b)", an offset the assembler resolves
+	 * within the function's section).  fixup_smp (kernel/head.S
+	 * 6.1:578-600 / 6.12:579-601) stores word 1 at the place word 0
+	 * names, only when !is_smp() (asm/smp_plat.h); without SMP_ON_UP a
+	 * UP machine refuses a module that has the table (-EINVAL), as it
+	 * does for any module.  The UP word is copied verbatim: a relocation
+	 * there would be resolved at the table, not at the code it is
+	 * stored to, so such an entry is refused (reloc_words).
+	 */
+	{ .name = ".alt.smp.init", .size = 8, .reloc_words = 0x1 },
+};
+
 const struct arch arch_arm = {
+	.special = arm_special,
+	.nr_special = ARRAY_SIZE(arm_special),
 	.name = "arm",
 	.machine = EM_ARM,
 	.elfclass = ELFCLASS32,

@@ -255,6 +255,31 @@ static void entry_bias(const struct cdo *cdo, struct section *sec, unsigned int 
 	}
 }
 
+/*
+ * A relocation in a word of the entry at START that the table's policy says
+ * holds none (reloc_words): refused, naming the function.
+ */
+static bool foreign_word_reloc(const struct cdo *cdo, const struct section *sec,
+			       const struct special_section *ss, uint64_t start, unsigned int es,
+			       const struct symbol *owner)
+{
+	unsigned int ws = elf_addr_size(cdo->patched);
+	const struct reloc *r;
+
+	for_each_reloc_in(sec, r, start, start + es) {
+		unsigned int word = (unsigned int)((r->offset - start) / ws);
+
+		if (word >= 32 || !(ss->reloc_words & (1u << word))) {
+			ERROR_SEC(sec, "entry at offset 0x%llx (function %s) has a relocation "
+				  "in word %u (%s): the kernel copies that word into the code "
+				  "without relocating it; not supported",
+				  (unsigned long long)start, owner->name, word, r->sym->name);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int emit_one(struct cdo *cdo, struct section *sec, const struct special_section *ss)
 {
 	struct section *comp = NULL, *out = NULL, *out_comp = NULL;
@@ -333,6 +358,10 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 							   comp->sh.sh_addralign, NULL, 0);
 				elf_section_symbol(cdo->out, out_comp);
 			}
+		}
+		if (ss->reloc_words && foreign_word_reloc(cdo, sec, ss, i * es, es, owner)) {
+			ret = -1;
+			break;
 		}
 		off = elf_section_append(out, sec->data + i * es, es, 1);
 		if (output_convert_relocs(cdo, sec, i * es, (i + 1) * es, out,
