@@ -37,6 +37,8 @@ setup_file() {
 @test "arm 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function; stacks walked with the EABI unwinder), then it works" { klpb_need_tools; arm_consistency arm_cons; }
 @test "arm 6.1: in-module core: syscalls (KLP_SYSCALL_DEFINE1 newuname, KLP_SYSCALL_DEFINE0 getppid): the traced entries patched, sys_newuname an alias of __se_sys_newuname" { klpb_need_tools; arm_syscalls arm_sys; }
 
+@test "arm 6.1: in-module core: .pv_table entries of patched code (ARM_PATCH_PHYS_VIRT): __page_get_link's page_address() through its __pv_stub, entries kept for the copy and applied by module_finalize; a ramfs symlink read and followed through the copy; clean dmesg" { klpb_need_tools; arm_pv_table arm_pv; }
+
 # symbols of modules (issue 12, i12-mod)
 @test "arm 6.1: in-module core: a function of a module (configs.ko) whose literal words of the module's symbols are slots the core writes with __patch_text_real; late module patching: patch loaded before the module, module removed and loaded elsewhere, patch loaded after it; disable and rmmod with and without the module; clean dmesg" { klpb_need_tools; arm_modfunc arm_mod; }
 @test "arm 6.1: in-module core: a call from the patch to a function of a module (configs' ikconfig_read_current, from its callbacks) through a veneer 'ldr pc, [pc, #-4]' and its slot word; callbacks of the module at its load and unload, at enable and disable; module reloaded elsewhere" { klpb_need_tools; arm_modcall arm_call; }

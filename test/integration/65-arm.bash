@@ -321,6 +321,70 @@ GUEST
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
+# arm_pv_rels OBJ: the relocations of OBJ's .pv_table (readelf -rW)
+arm_pv_rels() {
+	readelf -rW "$1" | awk '/^Relocation section/ { f = ($3 == "\x27.rel.pv_table\x27") } f'
+}
+
+# arm_pv_table NAME: a changed function with .pv_table entries
+# (ARM_PATCH_PHYS_VIRT; patches/48): __page_get_link returns
+# page_address(page), a __va whose "sub" pair (__pv_stub) carries the
+# placeholder 0x81000000/0x810000 until fixup_pv_table patches in the
+# PHYS_OFFSET - PAGE_OFFSET delta.  The module keeps the function's
+# entries (R_ARM_REL32 to its copy) and module_finalize applies them: a
+# ramfs symlink "klpb-pv:target" reads as "target" and is followed to the
+# file while the patch is enabled (an unpatched stub would make the copy
+# read the link from a user-space address: an oops); original text after
+# disable and rmmod; clean dmesg
+arm_pv_table() {
+	local name=$1 ko rels
+	klpb "$name" "$PATCHDIR/48-namei-pv-table.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_output_has "changed fs/namei.o __page_get_link"
+	ko=$BATS_TEST_TMPDIR/out/$name.ko
+	arm_module_checks "$ko" __page_get_link
+	# the premise: the kernel's function has its entries (the "sub" pair
+	# with the placeholders)...
+	rels=$(arm_pv_rels "$KLPB_TEST_BUILD/fs/namei.o")
+	[[ $(grep -cE 'R_ARM_REL32 +[0-9a-f]+ +\.text\.__page_get_link$' <<<"$rels") == 2 ]]
+	arm-linux-gnueabihf-objdump -d --disassemble=__page_get_link "$KLPB_TEST_BUILD/fs/namei.o" |
+		grep -E $'\tsub\t.*#-2130706432'
+	# ...and the module its own, to its copy
+	readelf -SW "$ko" | grep -E ' \.pv_table +PROGBITS .* A '
+	rels=$(arm_pv_rels "$ko")
+	echo "$rels"
+	[[ $(grep -cE 'R_ARM_REL32 +[0-9a-f]+ +(\.text\.)?__page_get_link$' <<<"$rels") -ge 2 ]]
+	refute_grep 'R_ARM_(ABS32|CALL|JUMP24)' "$rels"
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+mkdir -p /mnt/pv && mount -t ramfs ramfs /mnt/pv
+echo pv-ok >/mnt/pv/target
+ln -s klpb-pv:target /mnt/pv/link
+check() { echo "\$(readlink /mnt/pv/link) \$(cat /mnt/pv/link 2>/dev/null || echo no-file)"; }
+mark before; check
+klp_insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+mark after; check
+mark again; check
+mark funcs; ls /sys/kernel/livepatch/$name/vmlinux | grep , | sort | tr '\n' ' '; echo
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled; check
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark removed; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko"
+	qemu_guest_out "$QEMU_LOG"
+	[[ $(guest_after before) == "klpb-pv:target no-file" ]]
+	[[ $(guest_after insmod-rc) == 0 ]]
+	[[ $(guest_after after) == "target pv-ok" ]]
+	[[ $(guest_after again) == "target pv-ok" ]]
+	[[ $(guest_after funcs) == *"__page_get_link,"* ]]
+	[[ $(guest_after disable-rc) == 0 ]]
+	[[ $(guest_after disabled) == "klpb-pv:target no-file" ]]
+	[[ $(guest_after rmmod-rc) == 0 ]]
+	[[ $(guest_after removed) == "klpb-pv:target no-file" ]]
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # ------------------------------------------- symbols of modules (issue 12, i12-mod)
 
 # arm_slot_recs KO: "WORD-SECTION" per klpb_slot record of KO (where the
