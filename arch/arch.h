@@ -49,6 +49,13 @@ struct special_section {
 	 * instruction the kernel copies to another place.
 	 */
 	unsigned int reloc_words;
+	/*
+	 * A kept entry the kernel would apply wrongly to the copy: ENTRY (es
+	 * bytes) describes the code at CODE_OFF of a function of FUNC_SIZE
+	 * bytes; returns false, or true with the reason in WHY.
+	 */
+	bool (*entry_refused)(const unsigned char *entry, int64_t code_off, uint64_t func_size,
+			      char *why, size_t why_len);
 	const char *companion;		/* parallel table without relocations */
 	const char *companion_size_name;
 	unsigned int companion_size;

@@ -25,6 +25,8 @@
  * patch module's own tables.
  * Thumb-2 (R_ARM_THM_*) is not supported: reloc_size 0 refuses it.
  */
+#include <stdio.h>
+
 #include "arch.h"
 #include "util.h"
 
@@ -127,6 +129,28 @@ static bool arm_call_between(const struct section *sec, uint64_t start, uint64_t
 }
 
 /*
+ * .alt.smp.init: word 1, the UP instruction fixup_smp stores at the code,
+ * as a B (cond 1010 imm24; BL and BLX are not written there) must branch
+ * into the function: its offset is relative to where it is stored.
+ */
+static bool arm_alt_smp_refused(const unsigned char *entry, int64_t code_off, uint64_t func_size,
+				char *why, size_t why_len)
+{
+	uint32_t w = arm_insn(entry + 4);
+	int64_t target;
+
+	if ((w & 0x0f000000) != 0x0a000000 || (w >> 28) == 0xf)
+		return false;
+	target = code_off + 8 + (int64_t)((int32_t)(w << 8) >> 6);
+	if (target >= 0 && (uint64_t)target < func_size)
+		return false;
+	snprintf(why, why_len, "its UP instruction branches to +0x%llx, outside the function "
+		 "(0x%llx bytes): code the asm put after it (.subsection), which the copy does "
+		 "not include", (long long)target, (unsigned long long)func_size);
+	return true;
+}
+
+/*
  * Tables the module loader applies to the module's own text, after its
  * relocations and before the text becomes read-only: module_finalize
  * (arch/arm/kernel/module.c 6.1:455-512 / 6.12:414-470), called from
@@ -161,9 +185,14 @@ static const struct special_section arm_special[] = {
 	 * UP machine refuses a module that has the table (-EINVAL), as it
 	 * does for any module.  The UP word is copied verbatim: a relocation
 	 * there would be resolved at the table, not at the code it is
-	 * stored to, so such an entry is refused (reloc_words).
+	 * stored to, so such an entry is refused (reloc_words).  A UP branch
+	 * (ALT_UP_B, ARMv6 percpu.h/current.h) must land inside the
+	 * function: the ARMv6 "b . + (2b - 0b)" goes to code the asm put in
+	 * ".subsection 1", after the function's st_size, which the copy
+	 * does not include (arm_alt_smp_refused).
 	 */
-	{ .name = ".alt.smp.init", .size = 8, .reloc_words = 0x1 },
+	{ .name = ".alt.smp.init", .size = 8, .reloc_words = 0x1,
+	  .entry_refused = arm_alt_smp_refused },
 };
 
 const struct arch arch_arm = {

@@ -280,6 +280,27 @@ static bool foreign_word_reloc(const struct cdo *cdo, const struct section *sec,
 	return false;
 }
 
+/* the arch's verdict on a kept entry (entry_refused), naming the function */
+static bool entry_refused(const struct cdo *cdo, const struct section *sec,
+			  const struct special_section *ss, uint64_t start, const struct symbol *owner)
+{
+	const struct reloc *r = find_reloc_from(sec, start);
+	struct target t;
+	char why[256];
+
+	if (!r || r->offset >= start + (uint64_t)ss->size)
+		return false;
+	resolve_target(cdo, r, &t);
+	if (t.kind != T_SYMBOL || t.sym != owner)
+		return false;
+	why[0] = 0;
+	if (!ss->entry_refused(sec->data + start, t.addend, owner->size, why, sizeof(why)))
+		return false;
+	ERROR_SEC(sec, "entry at offset 0x%llx (function %s+0x%llx): %s; not supported",
+		  (unsigned long long)start, owner->name, (long long)t.addend, why);
+	return true;
+}
+
 static int emit_one(struct cdo *cdo, struct section *sec, const struct special_section *ss)
 {
 	struct section *comp = NULL, *out = NULL, *out_comp = NULL;
@@ -360,6 +381,10 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 			}
 		}
 		if (ss->reloc_words && foreign_word_reloc(cdo, sec, ss, i * es, es, owner)) {
+			ret = -1;
+			break;
+		}
+		if (ss->entry_refused && ss->size && entry_refused(cdo, sec, ss, i * es, owner)) {
 			ret = -1;
 			break;
 		}
