@@ -355,6 +355,14 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 
 		if (!owner)
 			continue;
+		if (ss->reloc_words && foreign_word_reloc(cdo, sec, ss, i * es, es, owner)) {
+			ret = -1;
+			break;
+		}
+		if (ss->entry_refused && ss->size && entry_refused(cdo, sec, ss, i * es, owner)) {
+			ret = -1;
+			break;
+		}
 		if (!out) {
 			out = elf_add_section(cdo->out, ss->output_name ? ss->output_name : sec->name,
 					      sec->sh.sh_type,
@@ -379,14 +387,6 @@ static int emit_one(struct cdo *cdo, struct section *sec, const struct special_s
 							   comp->sh.sh_addralign, NULL, 0);
 				elf_section_symbol(cdo->out, out_comp);
 			}
-		}
-		if (ss->reloc_words && foreign_word_reloc(cdo, sec, ss, i * es, es, owner)) {
-			ret = -1;
-			break;
-		}
-		if (ss->entry_refused && ss->size && entry_refused(cdo, sec, ss, i * es, owner)) {
-			ret = -1;
-			break;
 		}
 		off = elf_section_append(out, sec->data + i * es, es, 1);
 		if (output_convert_relocs(cdo, sec, i * es, (i + 1) * es, out,
