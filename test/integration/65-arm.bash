@@ -334,7 +334,8 @@ arm_pv_rels() {
 # entries (R_ARM_REL32 to its copy) and module_finalize applies them: a
 # ramfs symlink "klpb-pv:target" reads as "target" and is followed to the
 # file while the patch is enabled (an unpatched stub would make the copy
-# read the link from a user-space address: an oops); original text after
+# read the link from an unmapped address below PAGE_OFFSET: an oops, seen
+# with the module's .pv_table removed); original text after
 # disable and rmmod; clean dmesg
 arm_pv_table() {
 	local name=$1 ko rels
