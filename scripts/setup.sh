@@ -14,6 +14,8 @@ PKGS=(
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-system-arm
 	bats shellcheck time
 	afl++ clang
+	# --cc-wrapper's tests (12-driver-ccache.bats) run the compiles through them
+	ccache distcc
 )
 # Extra packages can be asked for: KLPB_SETUP_EXTRA="gcc-powerpc64le-linux-gnu ..."
 read -r -a extra <<<"${KLPB_SETUP_EXTRA:-}"
