@@ -33,8 +33,11 @@ void refs_init(struct refs *refs, const struct elf *elf)
 	refs->nr_edges = refs->alloc_edges = 0;
 }
 
+/* item refers to symbol to (a symbol of another object: nothing to find) */
 void refs_add(struct refs *refs, const struct symbol *to, void *item)
 {
+	if (to->elf != refs->elf)
+		return;
 	if (refs->nr_edges == refs->alloc_edges) {
 		refs->alloc_edges = refs->alloc_edges ? refs->alloc_edges * 2 : 256;
 		refs->edges = xrealloc(refs->edges, refs->alloc_edges * sizeof(*refs->edges));
@@ -47,7 +50,8 @@ void refs_add(struct refs *refs, const struct symbol *to, void *item)
 /*
  * Sort the edges into the slices item[first[i] .. end[i]) of each symbol i.
  * An item added for the same symbol twice in a row is kept once (a function
- * that calls a helper twice is one caller).
+ * that calls a helper twice is one caller).  Every edge's index is below
+ * n: its symbol was in elf when added, and an object gains symbols only.
  */
 void refs_finish(struct refs *refs)
 {
