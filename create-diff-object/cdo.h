@@ -7,6 +7,7 @@
  *   compare.c    decide what changed (position independent)
  *   include.c    choose what goes into the output and why
  *   ftrace.c     which functions have an ftrace site (can be redirected)
+ *   refs.c       reverse edges: what refers to each symbol (built once)
  *   special.c    special sections: which entries belong to included code
  *   output.c     build the diff object, livepatch records, metadata
  *   symvers.c    exported symbols (Module.symvers)
@@ -103,6 +104,22 @@ bool symbol_is_unit(const struct symbol *sym);
 
 /* ftrace.c */
 bool has_ftrace_site(const struct cdo *cdo, const struct symbol *func);
+
+/* refs.c: for each symbol of elf, the items that refer to it (see refs.c) */
+struct ref_edge;
+struct refs {
+	const struct elf *elf;
+	size_t nr_symbols;		/* of elf when finished */
+	size_t *first, *end;		/* symbol i: item[first[i] .. end[i]) */
+	void **item;
+	struct ref_edge *edges;		/* added, not sorted yet */
+	size_t nr_edges, alloc_edges;
+};
+void refs_init(struct refs *refs, const struct elf *elf);
+void refs_add(struct refs *refs, const struct symbol *to, void *item);
+void refs_finish(struct refs *refs);
+size_t refs_of(const struct refs *refs, const struct symbol *to, void *const **items);
+void refs_free(struct refs *refs);
 
 /* special.c */
 const struct special_section *find_special(const struct cdo *cdo, const char *name);

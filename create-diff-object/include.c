@@ -89,19 +89,35 @@ static bool is_descriptor_section(const char *name)
 	return false;
 }
 
-/* does function f call (or jump to) function callee? */
-static bool calls(const struct cdo *cdo, const struct symbol *f, const struct symbol *callee)
+/*
+ * The callers of every symbol of PATCHED: the functions whose code has a
+ * relocation that resolves to it (a call, a jump, or its address), in
+ * symbol-table order, each once.  Asking every function "do you call p?"
+ * for each p without an ftrace site is a pass over all the relocations of
+ * the object per p: quadratic when a change touches many notrace or inline
+ * helpers (bench/notrace-callers).
+ */
+static void index_callers(const struct cdo *cdo, struct refs *callers)
 {
-	const struct reloc *r;
+	struct elf *pe = cdo->patched;
+	size_t j;
 
-	for_each_reloc_in(f->sec, r, f->offset, f->offset + f->size) {
-		struct target t;
+	refs_init(callers, pe);
+	for (j = 1; j < pe->nr_symbols; j++) {
+		struct symbol *c = pe->symbols[j];
+		const struct reloc *r;
 
-		resolve_target(cdo, r, &t);
-		if (t.kind == T_SYMBOL && t.sym == callee)
-			return true;
+		if (c->type != STT_FUNC || !c->sec)
+			continue;
+		for_each_reloc_in(c->sec, r, c->offset, c->offset + c->size) {
+			struct target t;
+
+			resolve_target(cdo, r, &t);
+			if (t.kind == T_SYMBOL)
+				refs_add(callers, t.sym, c);
+		}
 	}
-	return false;
+	refs_finish(callers);
 }
 
 /*
@@ -109,12 +125,15 @@ static bool calls(const struct cdo *cdo, const struct symbol *f, const struct sy
  * kept out of line, like the __do_sys_* body of a SYSCALL_DEFINE) cannot be
  * redirected.  Its callers in this object can: they are marked changed, and
  * their new copies call the new copy of the function.  Repeated until every
- * such function has a traced caller; refused when one has none here.
+ * such function has a traced caller; refused when one has none here.  The
+ * callers come from an index built on the first such function (none: no
+ * cost).
  */
 static int patch_notrace_through_callers(struct cdo *cdo)
 {
 	struct elf *pe = cdo->patched;
-	bool again;
+	struct refs callers = { 0 };
+	bool again, indexed = false;
 	int errors = 0;
 	size_t i, j;
 
@@ -122,19 +141,26 @@ static int patch_notrace_through_callers(struct cdo *cdo)
 		again = false;
 		for (i = 1; i < pe->nr_symbols; i++) {
 			struct symbol *p = pe->symbols[i];
-			int callers = 0;
+			void *const *of;
+			size_t n;
+			int nr_callers = 0;
 
 			if (p->type != STT_FUNC || !p->sec || p->status != CHANGED ||
 			    p->notrace_seen || cold_parent(p) || section_is_ignored(p->sec->name) ||
 			    !is_patchable_text(p->sec->name) || has_ftrace_site(cdo, p))
 				continue;
 			p->notrace_seen = true;
-			for (j = 1; j < pe->nr_symbols; j++) {
-				struct symbol *c = pe->symbols[j];
+			if (!indexed) {
+				index_callers(cdo, &callers);
+				indexed = true;
+			}
+			n = refs_of(&callers, p, &of);
+			for (j = 0; j < n; j++) {
+				struct symbol *c = of[j];
 
-				if (c == p || c->type != STT_FUNC || !c->sec || !calls(cdo, c, p))
-					continue;
-				callers++;
+				if (c == p)
+					continue;	/* recursion */
+				nr_callers++;
 				if (c->status == SAME) {
 					c->status = CHANGED;
 					again = true;
@@ -143,7 +169,7 @@ static int patch_notrace_through_callers(struct cdo *cdo)
 					 "patching it through its caller %s", cdo->objfile, p->name,
 					 c->name);
 			}
-			if (!callers) {
+			if (!nr_callers) {
 				ERROR_SYM(p, "changed function has no ftrace call (notrace or inline) and "
 					  "no caller in this object through which to patch it; hint: "
 					  "patch the functions that call it");
@@ -151,6 +177,7 @@ static int patch_notrace_through_callers(struct cdo *cdo)
 			}
 		}
 	} while (again);
+	refs_free(&callers);
 	return errors ? -1 : 0;
 }
 

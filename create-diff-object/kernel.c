@@ -164,51 +164,76 @@ static bool is_site_table(const struct cdo *k, const struct section *sec)
 }
 
 /*
- * Callers of kernel function v in BUILT_ORIG: marked CHANGED (returns how
- * many call it; *again when one was not CHANGED yet).  A reference that is
- * not a call (its address taken: a function pointer, an ops table) cannot be
- * covered by patching callers: -1, and nothing is marked.
+ * The references to every symbol of BUILT_ORIG: the relocations that
+ * resolve to it, outside site tables, in section and offset order (the
+ * order of a pass over every relocation section).  Such a pass for each
+ * function patched through its callers is quadratic when a change touches
+ * many of them (notrace or inline helpers: bench/notrace-callers -b).
  */
-static int mark_kernel_callers(struct cdo *k, struct symbol *v, bool *again, bool *pulled)
+static void index_references(const struct cdo *k, struct refs *refs)
 {
 	struct elf *ke = k->orig;
-	struct symbol **callers = NULL;
-	size_t i, j, n = 0;
+	size_t i, j;
 
+	refs_init(refs, ke);
 	for (i = 1; i < ke->nr_sections; i++) {
 		struct section *rsec = ke->sections[i], *from = rsec->base;
 
 		if (!is_rela_section(rsec) || !from || is_site_table(k, from))
 			continue;
 		for (j = 0; j < rsec->nr_relocs; j++) {
-			const struct reloc *r = &rsec->relocs[j];
-			struct symbol *caller, *parent;
+			struct reloc *r = &rsec->relocs[j];
 			struct target t;
-			bool call;
 
 			resolve_target(k, r, &t);
-			if (t.kind != T_SYMBOL || t.sym != v)
-				continue;
-			caller = is_text_section(from) ? find_func_containing(from, r->offset) : NULL;
-			if (caller == v)
-				continue;	/* recursion, or its own ftrace/entry relocations */
-			/* a call lands on the function's first byte; ppc64 may call through a .toc slot */
-			call = caller && t.addend + (k->arch->reloc_target_offset(r) - r->addend) == 0 &&
-			       (k->arch->is_call_reloc(r) ||
-				(k->arch->toc_ref_is_call && k->arch->toc_ref_is_call(r)));
-			if (!call) {
-				ERROR_SYM(v, "changed as built into the kernel, where the diff build has "
-					  "no traceable function of that name, and it is referenced other "
-					  "than by a call (%s+0x%llx): it cannot be patched through its "
-					  "callers; hint: mark it noinline in the patch so that both "
-					  "builds keep it", from->name, (unsigned long long)r->offset);
-				free(callers);
-				return -1;
-			}
-			parent = cold_parent(caller);
-			callers = xrealloc(callers, (n + 1) * sizeof(*callers));
-			callers[n++] = parent ? parent : caller;
+			if (t.kind == T_SYMBOL)
+				refs_add(refs, t.sym, r);
 		}
+	}
+	refs_finish(refs);
+}
+
+/*
+ * Callers of kernel function v in BUILT_ORIG: marked CHANGED (returns how
+ * many call it; *again when one was not CHANGED yet).  A reference that is
+ * not a call (its address taken: a function pointer, an ops table) cannot be
+ * covered by patching callers: -1, and nothing is marked.
+ */
+static int mark_kernel_callers(struct cdo *k, const struct refs *refs, struct symbol *v,
+			       bool *again, bool *pulled)
+{
+	struct symbol **callers = NULL;
+	void *const *of;
+	size_t i, j, nr_of, n = 0;
+
+	nr_of = refs_of(refs, v, &of);
+	for (j = 0; j < nr_of; j++) {
+		const struct reloc *r = of[j];
+		struct section *from = r->rsec->base;
+		struct symbol *caller, *parent;
+		struct target t;
+		bool call;
+
+		resolve_target(k, r, &t);	/* t.sym is v: for t.addend */
+		caller = is_text_section(from) ? find_func_containing(from, r->offset) : NULL;
+		if (caller == v)
+			continue;	/* recursion, or its own ftrace/entry relocations */
+		/* a call lands on the function's first byte; ppc64 may call through a .toc slot */
+		call = caller && t.addend + (k->arch->reloc_target_offset(r) - r->addend) == 0 &&
+		       (k->arch->is_call_reloc(r) ||
+			(k->arch->toc_ref_is_call && k->arch->toc_ref_is_call(r)));
+		if (!call) {
+			ERROR_SYM(v, "changed as built into the kernel, where the diff build has "
+				  "no traceable function of that name, and it is referenced other "
+				  "than by a call (%s+0x%llx): it cannot be patched through its "
+				  "callers; hint: mark it noinline in the patch so that both "
+				  "builds keep it", from->name, (unsigned long long)r->offset);
+			free(callers);
+			return -1;
+		}
+		parent = cold_parent(caller);
+		callers = xrealloc(callers, (n + 1) * sizeof(*callers));
+		callers[n++] = parent ? parent : caller;
 	}
 	for (i = 0; i < n; i++) {
 		struct symbol *caller = callers[i];
@@ -237,7 +262,8 @@ int kernel_changes(struct cdo *cdo)
 		.objname = cdo->objname, .objfile = cdo->objfile, .quiet = true,
 	};
 	struct elf *ke;
-	bool again, *done, *pulled;
+	struct refs refs = { 0 };
+	bool again, indexed = false, *done, *pulled;
 	int errors = 0;
 	size_t i;
 
@@ -272,7 +298,11 @@ int kernel_changes(struct cdo *cdo)
 				}
 				continue;
 			}
-			n = mark_kernel_callers(&k, v, &again, pulled);
+			if (!indexed) {
+				index_references(&k, &refs);
+				indexed = true;
+			}
+			n = mark_kernel_callers(&k, &refs, v, &again, pulled);
 			if (n < 0) {
 				errors++;
 			} else if (n == 0) {
@@ -283,6 +313,7 @@ int kernel_changes(struct cdo *cdo)
 			}
 		}
 	} while (again && !errors);
+	refs_free(&refs);
 	free(done);
 	free(pulled);
 	return errors ? -1 : 0;
