@@ -160,7 +160,7 @@ demo: all
 	bash scripts/demo.sh
 
 shellcheck:
-	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale bench/cold-build bench/notrace-callers .ci/run \
+	shellcheck -x klp-build/klp-build scripts/*.sh test/lib/*.sh test/lib/bats-common.bash bench/warm-patch bench/scale bench/cold-build bench/cold-sample bench/notrace-callers .ci/run \
 		klp-convert/tests/run.sh test/fuzz/run test/unit/run test/unit/lib.sh test/unit/flags.sh test/integration/*.bash
 
 install: all
