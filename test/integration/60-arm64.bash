@@ -295,9 +295,9 @@ GUEST
 # loaded again elsewhere (a filler module takes its old place), the patch
 # disabled and removed; then loaded after configs.ko, configs.ko removed
 # while patched, the patch disabled and removed, configs.ko back to the
-# original; clean dmesg.  (configs.ko has no writable static variable and
-# it is the only module of the test configs: stores go through the same
-# literal and slot, covered by the unit case arm64_module_literal.)
+# original; clean dmesg.  (configs.ko has no writable static variable:
+# stores, through the same literal and slot, are a64_modstore's, on
+# kobject-example.ko, and the unit case arm64_module_literal's.)
 a64_moddata() {
 	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel want l
 	klpb "$name" -v "$PATCHDIR/47-configs-module-data.patch"
