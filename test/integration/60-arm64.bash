@@ -295,9 +295,9 @@ GUEST
 # loaded again elsewhere (a filler module takes its old place), the patch
 # disabled and removed; then loaded after configs.ko, configs.ko removed
 # while patched, the patch disabled and removed, configs.ko back to the
-# original; clean dmesg.  (configs.ko has no writable static variable and
-# it is the only module of the test configs: stores go through the same
-# literal and slot, covered by the unit case arm64_module_literal.)
+# original; clean dmesg.  (configs.ko has no writable static variable:
+# stores, through the same literal and slot, are a64_modstore's, on
+# kobject-example.ko, and the unit case arm64_module_literal's.)
 a64_moddata() {
 	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel want l
 	klpb "$name" -v "$PATCHDIR/47-configs-module-data.patch"
@@ -389,6 +389,123 @@ GUEST
 	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
 	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
 	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
+# a64_modstore NAME: stores to a module's writable static data from patched
+# code (patches/49: b_store of samples/kobject's kobject-example.ko, run
+# when /sys/kernel/kobject_example/baz or bar is written, stores the value
+# in baz or bar as before and adds it to foo: the three statics foo, baz,
+# bar, int, read and set by the module's own unpatched foo_show,
+# foo_store and b_show).  configs.ko has no writable static: kobject-example
+# (CONFIG_SAMPLE_KOBJECT=m) is the test configs' second module.  In the
+# module: the adrp + ldr of the literals that hold the three statics point
+# at slots, the loads and stores go through the addresses loaded (no
+# direct :lo12: access), the patch defines none of them.  In the guest:
+# the patch loaded before kobject-example (not patched), the module
+# loaded (patched), foo set through the module, baz and bar written
+# (foo grows by each); the module removed and loaded again elsewhere (a
+# filler module takes its old place): the stores land in the new copy;
+# disabled: bar written, foo unchanged; the patch removed and loaded again
+# with the module loaded: it stores again; the module removed while
+# patched, the patch disabled and removed, the module back: the original;
+# the kernel's log lines for each module event; clean dmesg.
+a64_modstore() {
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler rel
+	grep -qx CONFIG_SAMPLE_KOBJECT=m "$KLPB_TEST_BUILD/.config"
+	klpb "$name" -v "$PATCHDIR/49-kobject-example-store.patch"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# an object of a module: both sides of its diff -mcmodel=large
+	grep -E '^klp-build: compile original samples/kobject/kobject-example\.o: .* -mcmodel=large -c ' <<<"$output"
+	grep -E '^klp-build: recompile samples/kobject/kobject-example\.o: .* -mcmodel=large -c ' <<<"$output"
+	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
+	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.b_store.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	echo "$rel"
+	# foo, baz and bar: one literal each, its adrp + ldr on the slot; no
+	# relocation names them, no direct 32-bit access
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
+	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
+	refute_grep ' (foo|baz|bar|\.bss.*|\.data)$|LDST(8|16|32)_ABS_LO12_NC' "$rel"
+	[[ $(a64_slot_names "$ko") == "kobject_example bar kobject_example baz kobject_example foo" ]]
+	# the patch has no storage of its own for them
+	refute_grep ' (foo|baz|bar)$' "$(readelf -sW "$ko" | awk '$7 != "UND"')"
+	mkdir -p "$d"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
+	test_module "$d"
+	printf 'name=%s\n' "$name" >"$BATS_TEST_TMPDIR/guest.sh"
+	cat >>"$BATS_TEST_TMPDIR/guest.sh" <<'GUEST'
+K=/sys/kernel/kobject_example
+where() { awk '$3 == "foo" && $4 == "[kobject_example]" { print $1 }' /proc/kallsyms; }
+check() { [ -d $K ] || { echo absent; return; }; echo "foo=$(cat $K/foo) baz=$(cat $K/baz) bar=$(cat $K/bar)"; }
+patched() { cat /sys/kernel/livepatch/$name/kobject_example/patched; }
+insmod /klpb/$name.ko; rc=$?; mark insmod-rc; echo $rc
+mark early-patched; patched
+mark early; check
+insmod /klpb/kobject-example.ko; rc=$?; mark module-rc; echo $rc
+a1=$(where)
+mark late-patched; patched
+mark late; check
+echo 100 >$K/foo
+echo 5 >$K/bar
+mark late-bar; check
+echo 7 >$K/baz
+mark late-baz; check
+rmmod kobject_example; rc=$?; mark module-rmmod-rc; echo $rc
+mark gone; check
+insmod /klpb/filler/klpb_filler.ko
+insmod /klpb/kobject-example.ko; rc=$?; mark module-reload-rc; echo $rc
+mark moved; a2=$(where); if [ -n "$a1" ] && [ "$a2" != "$a1" ]; then echo moved; else echo "same '$a1' '$a2'"; fi
+mark reloaded-patched; patched
+echo 3 >$K/bar
+mark reloaded; check
+klp_disable $name; rc=$?; mark disable-rc; echo $rc
+echo 4 >$K/bar
+mark disabled; check
+rmmod $name; rc=$?; mark rmmod-rc; echo $rc
+insmod /klpb/$name.ko; rc=$?; mark after-rc; echo $rc
+mark after-patched; patched
+echo 10 >$K/baz
+mark after; check
+rmmod kobject_example; rc=$?; mark module-rmmod2-rc; echo $rc
+klp_disable $name; rc=$?; mark disable2-rc; echo $rc
+rmmod $name; rc=$?; mark rmmod2-rc; echo $rc
+insmod /klpb/kobject-example.ko; rc=$?; mark module-back-rc; echo $rc
+echo 6 >$K/bar
+mark back; check
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/samples/kobject/kobject-example.ko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name" || true
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq "kobject_example not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq early "$(guest_after early)" absent
+	expect_eq module-rc "$(guest_after module-rc)" 0
+	expect_eq "patched once kobject_example loaded" "$(guest_after late-patched)" 1
+	expect_eq late "$(guest_after late)" "foo=0 baz=0 bar=0"
+	expect_eq "loaded after the patch: bar stored, 5 added to foo (set to 100 by the module)" \
+		"$(guest_after late-bar)" "foo=105 baz=0 bar=5"
+	expect_eq "baz stored, 7 added to foo" "$(guest_after late-baz)" "foo=112 baz=7 bar=5"
+	expect_eq module-rmmod-rc "$(guest_after module-rmmod-rc)" 0
+	expect_eq gone "$(guest_after gone)" absent
+	expect_eq module-reload-rc "$(guest_after module-reload-rc)" 0
+	expect_eq "kobject-example.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
+	expect_eq "reloaded elsewhere: the stores land in the new copy" "$(guest_after reloaded)" "foo=3 baz=0 bar=3"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq "disabled: bar stored, foo unchanged" "$(guest_after disabled)" "foo=3 baz=0 bar=4"
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	expect_eq "patch loaded after kobject_example" "$(guest_after after-rc)" 0
+	expect_eq after-patched "$(guest_after after-patched)" 1
+	expect_eq "loaded before the patch: the module's own statics" "$(guest_after after)" "foo=13 baz=10 bar=4"
+	expect_eq module-rmmod2-rc "$(guest_after module-rmmod2-rc)" 0
+	expect_eq "disable while kobject_example is not loaded" "$(guest_after disable2-rc)" 0
+	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
+	expect_eq module-back-rc "$(guest_after module-back-rc)" 0
+	expect_eq "module back, unpatched" "$(guest_after back)" "foo=0 baz=0 bar=6"
+	# the kernel's log lines: two loads after the patch, two unloads while patched
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'kobject_example'") == 2 ]]
+	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'kobject_example'") == 2 ]]
 	qemu_dmesg_clean "$QEMU_LOG"
 }
 
