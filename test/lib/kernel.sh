@@ -170,16 +170,22 @@ kernel_config_check() {
 # kernel_test_build: make sure the cached test kernel exists, building it
 # through the driver's own "build original" stage. Prints the build dir.
 kernel_test_build() {
-	local src cfg
+	local src cfg fsum
 	src=$(kernel_extract) || return 1
-	if [[ ! -f $KLPB_TEST_BUILD/.klp-build-key || ! -f $KLPB_TEST_BUILD/$KLPB_IMAGE ]] ||
-	   [[ $KLPB_TEST_CONFIG_FRAG -nt $KLPB_TEST_BUILD/.klp-build-key ]]; then
+	cfg=$KLPB_TEST_DIR/config
+	# The config is made again when the fragment's content differs from
+	# the one it was made from (its sha256 kept beside it), not by file
+	# dates: checkouts that share the cache (a CI clone, worktrees) each
+	# have their own dates, and a fragment edited before another checkout
+	# rebuilt the cache looked older than it and was ignored.
+	fsum=$(sha256sum <"$KLPB_TEST_CONFIG_FRAG" | cut -d' ' -f1)
+	if [[ ! -f $KLPB_TEST_BUILD/.klp-build-key || ! -f $KLPB_TEST_BUILD/$KLPB_IMAGE || ! -f $cfg ]] ||
+	   [[ $(cat "$cfg.fragment-sha256" 2>/dev/null) != "$fsum" ]]; then
 		mkdir -p "$KLPB_TEST_DIR"
-		cfg=$KLPB_TEST_DIR/config
 		kernel_test_config "$cfg.tmp" || return 1
 		mv "$cfg.tmp" "$cfg"
+		echo "$fsum" >"$cfg.fragment-sha256"
 	fi
-	cfg=$KLPB_TEST_DIR/config
 	# A fragment changed after the kernel was built: the driver refuses a
 	# build dir made from another config (.klp-build-config), except from
 	# the build dir's own .config, so the new config goes there and the
