@@ -1235,7 +1235,8 @@ GUEST
 # disabled: no more lines, configs.ko loads again; clean dmesg.  This
 # carries the "module function with stack arguments" of the retired
 # arm64-redirect prototype, on a real vmlinux function (the test kernels'
-# only module, configs.ko, has none with more than eight arguments).
+# modules, configs.ko and kobject-example.ko, have none with more than
+# eight arguments).
 # A stack shifted by the redirection would give another caller; callee-saved
 # registers lost would break the kernel's own callers.
 a64_stackargs() {
