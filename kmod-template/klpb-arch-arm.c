@@ -21,7 +21,13 @@
  * unwinder, walk_stackframe(), from its saved fp/sp/pc.  A walk that ends
  * before the task's pt_regs at the top of its stack (an unwind entry
  * missing, klpb_arm_tramp's .cantunwind, ftrace_regs_caller's frame) is
- * unreliable: the switch is retried, as for a busy function.
+ * unreliable: the switch is retried, as for a busy function.  So is one
+ * that meets a return trampoline: a saved lr the graph tracer or a
+ * kretprobe replaced is not recovered as on arm64; unwind_frame stops at
+ * return_to_handler (its "finish" entry gives pc = lr = itself, the
+ * infinite loop check) and at __kretprobe_trampoline (pc == lr at an
+ * entry's start), silently (docs/DESIGN.md "32-bit arm: return
+ * trampolines").
  */
 #include <linux/ftrace.h>
 #include <linux/sched/task_stack.h>

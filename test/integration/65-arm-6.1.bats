@@ -35,6 +35,7 @@ setup_file() {
 @test "arm 6.1 refused: a changed __init function (named)" { klpb_need_tools; lp_refuse_init; }
 @test "arm 6.1: in-module core: disable and rmmod while two tasks loop through the patched function: patched text while enabled, original after disable, the loops alive and reading after rmmod" { klpb_need_tools; lp_busy_loop arm_busy; }
 @test "arm 6.1: in-module core: consistency: no switch while a task sleeps in a function being replaced (load and disable refused, naming task and function; stacks walked with the EABI unwinder), then it works" { klpb_need_tools; arm_consistency arm_cons; }
+@test "arm 6.1: in-module core: consistency with the function graph tracer on schedule (the sleeping task only): return_to_handler stops the EABI unwinder (no unwind entry of its own, its neighbour's says pc = lr): the walk is unreliable, load and disable refused naming the task and return_to_handler, no unwind: warning; both work once the task is gone" { klpb_need_tools; arm_cons_graph arm_graph; }
 @test "arm 6.1: in-module core: syscalls (KLP_SYSCALL_DEFINE1 newuname, KLP_SYSCALL_DEFINE0 getppid): the traced entries patched, sys_newuname an alias of __se_sys_newuname" { klpb_need_tools; arm_syscalls arm_sys; }
 
 @test "arm 6.1: in-module core: .pv_table entries of patched code (ARM_PATCH_PHYS_VIRT): __page_get_link's page_address() through its __pv_stub, entries kept for the copy and applied by module_finalize; a ramfs symlink read and followed through the copy; clean dmesg" { klpb_need_tools; arm_pv_table arm_pv; }

@@ -283,6 +283,98 @@ arm_consistency() {
 	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
 }
 
+# arm_cons_graph NAME: the consistency case with the function graph tracer
+# on `schedule` alone (issue 12, docs/DESIGN.md "32-bit arm: return
+# trampolines"), for the sleeping task only (its shell writes its pid to
+# set_ftrace_pid, turns the tracer on and becomes `sleep 1000`): the saved
+# lr of schedule's frame is return_to_handler, which hides do_nanosleep.
+# The EABI unwinder does not recover it (arm64's does): return_to_handler
+# has no unwind entry of its own, its address falls in the merged "finish"
+# entry of ftrace_regs_caller..ftrace_graph_regs_caller (pc = lr), and lr
+# is return_to_handler itself, so unwind_frame stops on its "infinite
+# loop" check, silently, with sp far above the task's pt_regs: the walk is
+# unreliable and both the load (while it sleeps in do_nanosleep) and the
+# disable (while it sleeps in the patched one) are refused, naming the
+# sleeping task and return_to_handler; no "unwind:" line.  With the task
+# gone (the tracer still on, for no task) both work.  A walk that went on
+# past do_nanosleep would have let the load through (klpb_sleeps=0 after
+# it, as on arm64 before its recovery).
+arm_cons_graph() {
+	local name=$1 pid pid2 rth cover
+	grep -qx CONFIG_FUNCTION_GRAPH_TRACER=y "$KLPB_TEST_BUILD/.config" ||
+		{ echo "the test kernel lacks CONFIG_FUNCTION_GRAPH_TRACER" >&2; return 1; }
+	# statically: return_to_handler has no unwind entry of its own; the
+	# one the unwinder finds for it (the last at or below it) unwinds
+	# nothing ("finish": pc = lr)
+	rth=$(awk '$3 == "return_to_handler" { print $1 }' "$KLPB_TEST_BUILD/System.map")
+	cover=$("${KLPB_CROSS}readelf" -u "$KLPB_TEST_BUILD/vmlinux" |
+		awk -v rth="0x$rth" '/^0x[0-9a-f]+ </ && length($1) == length(rth) && ($1 "") <= rth { best = $0 } END { print best }')
+	echo "return_to_handler 0x$rth, covered by: $cover"
+	[[ $cover =~ ^0x([0-9a-f]+)\ \<([a-z_]+)\>:\ 0x80b0b0b0$ ]]
+	[[ ${BASH_REMATCH[1]} != "$rth" && ${BASH_REMATCH[2]} != return_to_handler ]]
+	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+T=/sys/kernel/tracing
+mkdir -p \$T; mount -t tracefs tracefs \$T
+show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
+echo schedule > \$T/set_ftrace_filter; rc=\$?; mark filter-rc; echo \$rc
+sh -c 'echo \$\$ > /sys/kernel/tracing/set_ftrace_pid && echo function_graph > /sys/kernel/tracing/current_tracer && exec sleep 1000' & pid=\$!
+sleep 1
+mark tracer; cat \$T/current_tracer
+mark pid; echo \$pid
+mark busy-state; cut -d' ' -f2,3 /proc/\$pid/stat
+insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
+mark busy-show; show
+mark busy-lsmod; grep -c "^$name " /proc/modules
+kill \$pid; wait \$pid
+insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
+sh -c 'echo \$\$ > /sys/kernel/tracing/set_ftrace_pid && exec sleep 1000' & pid=\$!
+sleep 1
+mark pid2; echo \$pid
+mark busy2-state; cut -d' ' -f2,3 /proc/\$pid/stat
+mark show; show
+echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
+mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
+mark busy-disabled-show; show
+kill \$pid; wait \$pid
+klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
+mark disabled-show; show
+rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
+mark hits; grep -c "schedule()" \$T/trace
+echo nop > \$T/current_tracer && echo > \$T/set_ftrace_pid && echo > \$T/set_ftrace_filter; rc=\$?; mark unhook-rc; echo \$rc
+GUEST
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+	expect_eq filter-rc "$(guest_after filter-rc)" 0
+	expect_eq tracer "$(guest_after tracer)" function_graph
+	pid=$(guest_after pid)
+	pid2=$(guest_after pid2)
+	# the premise: each sleep still sleeps a second after its start
+	expect_eq busy-state "$(guest_after busy-state)" "(sleep) S"
+	expect_eq busy2-state "$(guest_after busy2-state)" "(sleep) S"
+	[[ $(guest_after busy-insmod-rc) != 0 ]]
+	expect_eq busy-show "$(guest_after busy-show)" unpatched
+	expect_eq busy-lsmod "$(guest_after busy-lsmod)" 0
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': patching refused: the stack of task $pid \(sleep\) cannot be walked \(at return_to_handler\+0x0/0x[0-9a-f]+\), tried 5 times"
+	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
+	expect_eq show "$(guest_after show)" " klpb_sleeps=2"
+	[[ $(guest_after busy-disable-rc) != 0 ]]
+	expect_eq busy-enabled "$(guest_after busy-enabled)" 1
+	expect_eq busy-disabled-show "$(guest_after busy-disabled-show)" " klpb_sleeps=2"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch: '$name': unpatching refused: the stack of task $pid2 \(sleep\) cannot be walked \(at return_to_handler\+0x0/0x[0-9a-f]+\), tried 5 times"
+	expect_eq disable-rc "$(guest_after disable-rc)" 0
+	expect_eq disabled-show "$(guest_after disabled-show)" unpatched
+	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
+	# the tracer hooked schedule (of the sleeping tasks only)
+	[[ $(guest_after hits) =~ ^[1-9][0-9]*$ ]]
+	expect_eq unhook-rc "$(guest_after unhook-rc)" 0
+	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # arm_syscalls NAME: syscalls replaced with KLP_SYSCALL_DEFINE1 (newuname:
 # uname -m) and KLP_SYSCALL_DEFINE0 (getppid) (patches/33).  Without syscall
 # wrappers the body is inlined into the notrace __do_sys_*, so the traced
