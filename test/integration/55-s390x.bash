@@ -132,10 +132,7 @@ sx_module_reload() {
 		echo "a livepatch relocation to configs.ko goes through a GOT slot" >&2
 		return 1
 	fi
-	mkdir -p "$d"
-	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$d/klpb_filler.c"
-	echo 'obj-m := klpb_filler.o' >"$d/Kbuild"
-	make -C "$KLPB_TEST_BUILD" "${KLPB_MAKE_ARGS[@]}" M="$d" modules >"$d/build.log" 2>&1 || { cat "$d/build.log"; false; }
+	filler_module "$d"
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 check() { head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }

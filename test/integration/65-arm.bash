@@ -495,15 +495,6 @@ arm_slots() {
 	paste -d ' ' <(arm_slot_recs "$1") <(tr '\0' '\n' <"$names" | paste -d ' ' - -)
 }
 
-# arm_filler DIR: a module that takes the place a removed module leaves, so
-# that the next load of configs.ko lands elsewhere
-arm_filler() {
-	mkdir -p "$1"
-	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$1/klpb_filler.c"
-	echo 'obj-m := klpb_filler.o' >"$1/Kbuild"
-	test_module "$1"
-}
-
 # arm_modfunc NAME: a function of a module (configs.ko's
 # ikconfig_read_current, patches/42) through the in-module core on 32-bit
 # arm.  In the module: no relocation of the patched copy names a symbol of
@@ -519,7 +510,7 @@ arm_filler() {
 # after configs, configs removed while patched, disable and rmmod without
 # configs, configs back unpatched; the kernel's log lines; clean dmesg.
 arm_modfunc() {
-	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko d=$BATS_TEST_TMPDIR/filler size rel recs s
+	local name=$1 ko=$BATS_TEST_TMPDIR/out/$1.ko rel recs s
 	klpb "$name" "$PATCHDIR/42-configs-module-reload.patch"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -538,81 +529,10 @@ arm_modfunc() {
 	for s in config_gz_proc_ops ikconfig_read_current kernel_config_data kernel_config_data_end; do
 		[[ $(grep -cx "\.text\.ikconfig_read_current configs $s" <<<"$recs") == 1 ]]
 	done
-	arm_filler "$d"
-	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
-check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original \$(wc -c </proc/config.gz)"; }
-where() { awk '\$3 == "ikconfig_read_current" && \$4 == "[configs]" { print \$1 }' /proc/kallsyms; }
-patched() { cat /sys/kernel/livepatch/$name/configs/patched; }
-insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
-mark objs; ls /sys/kernel/livepatch/$name | tr '\n' ' '; echo
-mark funcdir; ls /sys/kernel/livepatch/$name/configs | grep -v patched
-mark early-patched; patched
-mark early; check
-insmod /klpb/configs.ko; rc=\$?; mark configs-rc; echo \$rc
-a1=\$(where)
-mark late-patched; patched
-mark late; check
-rmmod configs; rc=\$?; mark configs-rmmod-rc; echo \$rc
-mark gone-patched; patched
-mark gone; check
-insmod /klpb/filler/klpb_filler.ko
-insmod /klpb/configs.ko; rc=\$?; mark configs-reload-rc; echo \$rc
-mark moved; a2=\$(where); if [ -n "\$a1" ] && [ "\$a2" != "\$a1" ]; then echo moved; else echo "same '\$a1' '\$a2'"; fi
-mark reloaded-patched; patched
-mark reloaded; check
-mark reloaded2; check
-klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
-mark disabled; check
-rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
-insmod /klpb/$name.ko; rc=\$?; mark after-rc; echo \$rc
-mark after-patched; patched
-mark after; check
-rmmod configs; rc=\$?; mark configs-rmmod2-rc; echo \$rc
-mark after-gone-patched; patched
-klp_disable $name; rc=\$?; mark disable2-rc; echo \$rc
-rmmod $name; rc=\$?; mark rmmod2-rc; echo \$rc
-insmod /klpb/configs.ko; rc=\$?; mark configs-back-rc; echo \$rc
-mark back; check
-mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$ko" "$KLPB_TEST_BUILD/kernel/configs.ko" "$d"
-	qemu_guest_out "$QEMU_LOG"
-	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name|unwind" || true
-	expect_eq insmod-rc "$(guest_after insmod-rc)" 0
-	expect_eq "object directories" "$(guest_after objs)" "configs enabled replace transition "
-	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
-	expect_eq "configs not loaded: not patched" "$(guest_after early-patched)" 0
-	expect_eq early "$(guest_after early)" absent
-	expect_eq configs-rc "$(guest_after configs-rc)" 0
-	expect_eq "patched once configs loaded" "$(guest_after late-patched)" 1
-	expect_eq late "$(guest_after late)" "klpb_configs_reload $size ops=1"
-	expect_eq configs-rmmod-rc "$(guest_after configs-rmmod-rc)" 0
-	expect_eq "configs gone: not patched" "$(guest_after gone-patched)" 0
-	expect_eq gone "$(guest_after gone)" absent
-	expect_eq configs-reload-rc "$(guest_after configs-reload-rc)" 0
-	expect_eq "configs.ko loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
-	expect_eq reloaded-patched "$(guest_after reloaded-patched)" 1
-	expect_eq "patched after the reload" "$(guest_after reloaded)" "klpb_configs_reload $size ops=1"
-	expect_eq again "$(guest_after reloaded2)" "klpb_configs_reload $size ops=1"
-	expect_eq disable-rc "$(guest_after disable-rc)" 0
-	expect_eq disabled "$(guest_after disabled)" "original $size"
-	expect_eq rmmod-rc "$(guest_after rmmod-rc)" 0
-	expect_eq "patch loaded after configs" "$(guest_after after-rc)" 0
-	expect_eq after-patched "$(guest_after after-patched)" 1
-	expect_eq after "$(guest_after after)" "klpb_configs_reload $size ops=1"
-	expect_eq configs-rmmod2-rc "$(guest_after configs-rmmod2-rc)" 0
-	expect_eq after-gone-patched "$(guest_after after-gone-patched)" 0
-	expect_eq "disable while configs is not loaded" "$(guest_after disable2-rc)" 0
-	expect_eq rmmod2-rc "$(guest_after rmmod2-rc)" 0
-	expect_eq configs-back-rc "$(guest_after configs-back-rc)" 0
-	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
+	# the guest also checks that the core left no /sys/kernel/livepatch
+	configs_reload_boot "$name" "mark root; ls -d /sys/kernel/livepatch 2>/dev/null || echo none"
 	expect_eq root "$(guest_after root)" none
-	# the kernel's log lines: two late loads, two unloads while enabled
-	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module 'configs'") == 2 ]]
-	[[ $(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module 'configs'") == 2 ]]
 	refute_grep 'unwind:' "$(qemu_dmesg "$QEMU_LOG")"
-	qemu_dmesg_clean "$QEMU_LOG"
 }
 
 # arm_modcall NAME: a CALL from the patch to a function of a module
@@ -643,7 +563,7 @@ arm_modcall() {
 	# kernel_config_data(_end) are configs' own (its .rodata not copied)
 	[[ $(grep -cx '\.text\.klpb_call_read configs kernel_config_data' <<<"$recs") == 1 ]]
 	[[ $(grep -cx '\.text\.klpb_call_read configs kernel_config_data_end' <<<"$recs") == 1 ]]
-	arm_filler "$d"
+	filler_module "$d"
 	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
 $KMARK

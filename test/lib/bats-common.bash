@@ -255,6 +255,146 @@ test_module() {
 		{ cat "$1/build.log"; return 1; }
 }
 
+# filler_module DIR: build klpb_filler.ko in DIR, a module that does
+# nothing: loaded after a module is removed it takes the place that module
+# left, so that the module's next load lands elsewhere (the reload cases
+# prove that what the patch found follows the module).  The guest loads it
+# as /klpb/filler/klpb_filler.ko when DIR is passed to qemu_test.
+filler_module() {
+	mkdir -p "$1"
+	printf '#include <linux/module.h>\nstatic int __init f_init(void) { return 0; }\nmodule_init(f_init);\nMODULE_LICENSE("GPL");\n' >"$1/klpb_filler.c"
+	echo 'obj-m := klpb_filler.o' >"$1/Kbuild"
+	test_module "$1"
+}
+
+# late_module_run NAME MODKO OBJ PRELUDE [TAIL]: late module patching of
+# OBJ (a module name, as in /proc/modules) by the patch module NAME (built,
+# in $BATS_TEST_TMPDIR/out), MODKO being OBJ's .ko, booted in one guest:
+#   the patch loaded BEFORE OBJ (not patched), OBJ loaded (patched from its
+#   COMING notifier), removed (not patched), loaded again elsewhere (a
+#   filler module takes its old place), the patch disabled and removed;
+#   then the patch loaded AFTER OBJ, OBJ removed while patched, the patch
+#   disabled and removed while OBJ is not there, OBJ back (the original).
+# PRELUDE (guest shell) defines check, which prints what the patched
+# function shows, and where, which prints the address of a symbol of OBJ
+# from /proc/kallsyms (the reload must move it, else it proves nothing);
+# it may define pre STEP and post STEP, run before and after the check of
+# each step (what the case does to reach the patched code); TAIL runs at
+# the end.  In the guest, $name and $obj are set.  Marks (guest_after):
+#   insmod-rc objs funcdir early-patched early module-rc late-patched late
+#   module-rmmod-rc gone-patched gone module-reload-rc moved
+#   reloaded-patched reloaded disable-rc disabled rmmod-rc after-rc
+#   after-patched after module-rmmod2-rc after-gone-patched disable2-rc
+#   rmmod2-rc module-back-rc back
+# and those PRELUDE's hooks and TAIL make; the steps, for pre and post:
+# early late gone reloaded disabled after back.  late_module_expect checks
+# what does not depend on the case.
+late_module_run() {
+	local name=$1 modko=$2 obj=$3 prelude=$4 tail=${5:-} d=$BATS_TEST_TMPDIR/filler
+	filler_module "$d"
+	{
+		printf 'name=%s obj=%s modko=/klpb/%s\n' "$name" "$obj" "${modko##*/}"
+		echo 'pre() { :; }; post() { :; }'
+		printf '%s\n' "$prelude"
+		cat <<'GUEST'
+step() { pre $1; mark $1; check; post $1; }
+patched() { cat /sys/kernel/livepatch/$name/$obj/patched; }
+insmod /klpb/$name.ko; rc=$?; mark insmod-rc; echo $rc
+mark objs; ls /sys/kernel/livepatch/$name | tr '\n' ' '; echo
+mark funcdir; ls /sys/kernel/livepatch/$name/$obj | grep -v patched
+mark early-patched; patched
+step early
+insmod $modko; rc=$?; mark module-rc; echo $rc
+a1=$(where)
+mark late-patched; patched
+step late
+rmmod $obj; rc=$?; mark module-rmmod-rc; echo $rc
+mark gone-patched; patched
+step gone
+insmod /klpb/filler/klpb_filler.ko
+insmod $modko; rc=$?; mark module-reload-rc; echo $rc
+mark moved; a2=$(where); if [ -n "$a1" ] && [ "$a2" != "$a1" ]; then echo moved; else echo "same '$a1' '$a2'"; fi
+mark reloaded-patched; patched
+step reloaded
+klp_disable $name; rc=$?; mark disable-rc; echo $rc
+step disabled
+rmmod $name; rc=$?; mark rmmod-rc; echo $rc
+insmod /klpb/$name.ko; rc=$?; mark after-rc; echo $rc
+mark after-patched; patched
+step after
+rmmod $obj; rc=$?; mark module-rmmod2-rc; echo $rc
+mark after-gone-patched; patched
+klp_disable $name; rc=$?; mark disable2-rc; echo $rc
+rmmod $name; rc=$?; mark rmmod2-rc; echo $rc
+insmod $modko; rc=$?; mark module-back-rc; echo $rc
+step back
+GUEST
+		printf '%s\n' "$tail"
+	} >"$BATS_TEST_TMPDIR/guest.sh"
+	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko" "$modko" "$d"
+	qemu_guest_out "$QEMU_LOG"
+	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch|$name|unwind" || true
+}
+
+# configs_reload_boot NAME [TAIL]: late_module_run and its checks for the
+# patch module NAME of patches/42 (ikconfig_read_current of configs.ko
+# marks /proc/config.gz's first line "klpb_configs_reload SIZE ops=1",
+# reading configs' static config_gz_proc_ops and its labels
+# kernel_config_data(_end)): patched whenever configs is loaded and the
+# patch enabled (twice after the reload: the slots stay filled), the
+# original otherwise; TAIL as late_module_run's
+configs_reload_boot() {
+	local name=$1 size
+	size=$(stat -c %s "$KLPB_TEST_BUILD/kernel/config_data.gz")
+	late_module_run "$name" "$KLPB_TEST_BUILD/kernel/configs.ko" configs "$(
+		cat <<'GUEST'
+check() { [ -e /proc/config.gz ] || { echo absent; return; }; head -c 64 /proc/config.gz | grep -a klpb_configs_reload || echo "original $(wc -c </proc/config.gz)"; }
+where() { awk '$3 == "ikconfig_read_current" && $4 == "[configs]" { print $1 }' /proc/kallsyms; }
+post() { [ "$1" != reloaded ] || { mark reloaded-again; check; }; }
+GUEST
+	)" "${2:-}"
+	late_module_expect "$name" configs
+	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
+	expect_eq late "$(guest_after late)" "klpb_configs_reload $size ops=1"
+	expect_eq "patched after the reload" "$(guest_after reloaded)" "klpb_configs_reload $size ops=1"
+	expect_eq again "$(guest_after reloaded-again)" "klpb_configs_reload $size ops=1"
+	expect_eq disabled "$(guest_after disabled)" "original $size"
+	expect_eq after "$(guest_after after)" "klpb_configs_reload $size ops=1"
+	expect_eq "configs back, unpatched" "$(guest_after back)" "original $size"
+}
+
+# late_module_expect NAME OBJ: what late_module_run's guest must show
+# whatever the case: every load, removal and disable worked, "patched" is 1
+# exactly while OBJ is loaded and the patch enabled, OBJ "absent" (check)
+# while it is not loaded, its reload landed elsewhere, the kernel logged
+# two patchings of a loading OBJ and two revertings of an unloading one,
+# clean dmesg
+late_module_expect() {
+	local name=$1 obj=$2 m
+	for m in insmod-rc module-rc module-rmmod-rc module-reload-rc disable-rc rmmod-rc after-rc \
+		module-rmmod2-rc disable2-rc rmmod2-rc module-back-rc; do
+		expect_eq "$m" "$(guest_after "$m")" 0
+	done
+	# the patch's sysfs dir: its object dir beside the attributes (ls sorts)
+	expect_eq "object directories" "$(guest_after objs)" \
+		"$(printf '%s\n' "$obj" enabled replace transition | LC_ALL=C sort | tr '\n' ' ')"
+	expect_eq "$obj not loaded: not patched" "$(guest_after early-patched)" 0
+	expect_eq "patched once $obj loaded" "$(guest_after late-patched)" 1
+	expect_eq "$obj gone: not patched" "$(guest_after gone-patched)" 0
+	expect_eq "$obj reloaded: patched" "$(guest_after reloaded-patched)" 1
+	expect_eq "patch loaded after $obj: patched" "$(guest_after after-patched)" 1
+	expect_eq "$obj removed while patched: not patched" "$(guest_after after-gone-patched)" 0
+	expect_eq "$obj loaded elsewhere (else the reload proves nothing)" "$(guest_after moved)" moved
+	expect_eq "early: $obj absent" "$(guest_after early)" absent
+	expect_eq "gone: $obj absent" "$(guest_after gone)" absent
+	# the kernel's log lines: two loads after the patch, two unloads while patched
+	expect_eq "'applying patch' lines" \
+		"$(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: applying patch '$name' to loading module '$obj'")" 2
+	expect_eq "'reverting patch' lines" \
+		"$(qemu_dmesg "$QEMU_LOG" | grep -c "livepatch: reverting patch '$name' on unloading module '$obj'")" 2
+	qemu_dmesg_clean "$QEMU_LOG"
+}
+
 # noklp_consistency NAME: the in-module core (arm64, 32-bit arm) switches
 # only when no task has a function being replaced on its stack. patches/21
 # changes do_nanosleep (and counts its calls in /proc/cmdline): with a
