@@ -312,43 +312,22 @@ arm_cons_graph() {
 	echo "return_to_handler 0x$rth, covered by: $cover"
 	[[ $cover =~ ^0x([0-9a-f]+)\ \<([a-z_]+)\>:\ 0x80b0b0b0$ ]]
 	[[ ${BASH_REMATCH[1]} != "$rth" && ${BASH_REMATCH[2]} != return_to_handler ]]
-	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
-T=/sys/kernel/tracing
+	# the sleepers: each shell puts its pid in set_ftrace_pid (the first
+	# also turns the tracer on) and becomes the sleep
+	noklp_consistency_run "$name" "T=/sys/kernel/tracing
 mkdir -p \$T; mount -t tracefs tracefs \$T
-show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
 echo schedule > \$T/set_ftrace_filter; rc=\$?; mark filter-rc; echo \$rc
-sh -c 'echo \$\$ > /sys/kernel/tracing/set_ftrace_pid && echo function_graph > /sys/kernel/tracing/current_tracer && exec sleep 1000' & pid=\$!
-sleep 1
-mark tracer; cat \$T/current_tracer
-mark pid; echo \$pid
-mark busy-state; cut -d' ' -f2,3 /proc/\$pid/stat
-insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
-mark busy-show; show
-mark busy-lsmod; grep -c "^$name " /proc/modules
-kill \$pid; wait \$pid
-insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
-sh -c 'echo \$\$ > /sys/kernel/tracing/set_ftrace_pid && exec sleep 1000' & pid=\$!
-sleep 1
-mark pid2; echo \$pid
-mark busy2-state; cut -d' ' -f2,3 /proc/\$pid/stat
-mark show; show
-echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
-mark busy-enabled; cat /sys/kernel/livepatch/$name/enabled
-mark busy-disabled-show; show
-kill \$pid; wait \$pid
-klp_disable $name; rc=\$?; mark disable-rc; echo \$rc
-mark disabled-show; show
-rmmod $name; rc=\$?; mark rmmod-rc; echo \$rc
-mark hits; grep -c "schedule()" \$T/trace
-echo nop > \$T/current_tracer && echo > \$T/set_ftrace_pid && echo > \$T/set_ftrace_filter; rc=\$?; mark unhook-rc; echo \$rc
-GUEST
-	qemu_test "$BATS_TEST_TMPDIR/guest.sh" "$BATS_TEST_TMPDIR/out/$name.ko"
-	qemu_guest_out "$QEMU_LOG"
-	qemu_dmesg "$QEMU_LOG" | grep -E "livepatch" || true
+sleeper() {
+	case \$1 in
+	1) sh -c 'echo \$\$ > /sys/kernel/tracing/set_ftrace_pid && echo function_graph > /sys/kernel/tracing/current_tracer && exec sleep 1000' & ;;
+	*) sh -c 'echo \$\$ > /sys/kernel/tracing/set_ftrace_pid && exec sleep 1000' & ;;
+	esac
+	pid=\$!
+}" "mark tracer; cat \$T/current_tracer
+mark hits; grep -c 'schedule()' \$T/trace
+echo nop > \$T/current_tracer && echo > \$T/set_ftrace_pid && echo > \$T/set_ftrace_filter; rc=\$?; mark unhook-rc; echo \$rc"
 	expect_eq filter-rc "$(guest_after filter-rc)" 0
+	# (read at the end: nothing turns it off before)
 	expect_eq tracer "$(guest_after tracer)" function_graph
 	pid=$(guest_after pid)
 	pid2=$(guest_after pid2)

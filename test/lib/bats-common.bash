@@ -404,10 +404,14 @@ late_module_expect() {
 # stays; once it is gone, disable and rmmod work; clean dmesg.
 # noklp_consistency_run NAME [BEFORE [AFTER]]: the patch module NAME of
 # 21-nanosleep-counter.patch built, the guest script of the consistency
-# cases booted (marks busy-state, busy-insmod-rc, busy-show, busy-lsmod,
-# insmod-rc, busy2-state, show, busy-disable-rc, busy-enabled,
-# busy-disabled-show, disable-rc, disabled-show, rmmod-rc), with the guest
-# commands BEFORE ahead of it and AFTER behind it; the callers check.
+# cases booted (marks pid, busy-state, busy-insmod-rc, busy-show,
+# busy-lsmod, insmod-rc, pid2, busy2-state, show, busy-disable-rc,
+# busy-enabled, busy-disabled-show, disable-rc, disabled-show, rmmod-rc),
+# with the guest commands BEFORE ahead of it and AFTER behind it; the
+# callers check.  The sleeping tasks are started by the guest function
+# `sleeper N` (N: 1 before the load, 2 before the disable), which runs
+# `sleep 1000` in the background and sets pid; BEFORE may redefine it
+# (it must still end in that sleep, and set pid).
 noklp_consistency_run() {
 	local name=$1 before=${2:-} after=${3:-} ko
 	klpb "$name" "$PATCHDIR/21-nanosleep-counter.patch"
@@ -415,18 +419,21 @@ noklp_consistency_run() {
 	[ "$status" -eq 0 ]
 	ko=$BATS_TEST_TMPDIR/out/$name.ko
 	cat >"$BATS_TEST_TMPDIR/guest.sh" <<GUEST
+sleeper() { sleep 1000 & pid=\$!; }
 $before
 show() { grep -o ' klpb_sleeps=[0-9]*' /proc/cmdline || echo unpatched; }
-sleep 1000 & pid=\$!
+sleeper 1
 sleep 1
+mark pid; echo \$pid
 mark busy-state; cut -d' ' -f2,3 /proc/\$pid/stat
 insmod /klpb/$name.ko; rc=\$?; mark busy-insmod-rc; echo \$rc
 mark busy-show; show
 mark busy-lsmod; grep -c "^$name " /proc/modules
 kill \$pid; wait \$pid
 insmod /klpb/$name.ko; rc=\$?; mark insmod-rc; echo \$rc
-sleep 1000 & pid=\$!
+sleeper 2
 sleep 1
+mark pid2; echo \$pid
 mark busy2-state; cut -d' ' -f2,3 /proc/\$pid/stat
 mark show; show
 echo 0 > /sys/kernel/livepatch/$name/enabled; rc=\$?; mark busy-disable-rc; echo \$rc
