@@ -202,11 +202,13 @@ static void index_references(const struct cdo *k, struct refs *refs)
 static int mark_kernel_callers(struct cdo *k, const struct refs *refs, struct symbol *v,
 			       bool *again, bool *pulled)
 {
-	struct symbol **callers = NULL;
+	struct symbol **callers;
 	void *const *of;
 	size_t i, j, nr_of, n = 0;
 
 	nr_of = refs_of(refs, v, &of);
+	/* at most one caller per reference: sized once (nr_of is bounded by the relocations read) */
+	callers = xzalloc(nr_of * sizeof(*callers));
 	for (j = 0; j < nr_of; j++) {
 		const struct reloc *r = of[j];
 		struct section *from = r->rsec->base;
@@ -232,7 +234,6 @@ static int mark_kernel_callers(struct cdo *k, const struct refs *refs, struct sy
 			return -1;
 		}
 		parent = cold_parent(caller);
-		callers = xrealloc(callers, (n + 1) * sizeof(*callers));
 		callers[n++] = parent ? parent : caller;
 	}
 	for (i = 0; i < n; i++) {
