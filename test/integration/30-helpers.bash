@@ -18,14 +18,6 @@ dmesg_seq() {
 	qemu_dmesg "$QEMU_LOG" | grep -oE "(klpb_mark: |$1).*" | tr '\n' '|'
 }
 
-# expect_eq WHAT GOT WANT: string equality with a readable failure
-expect_eq() {
-	if [[ $2 != "$3" ]]; then
-		printf '%s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3" >&2
-		return 1
-	fi
-}
-
 # sec_size ELF NAME: size (hex, as readelf prints it) of section NAME
 sec_size() {
 	readelf -SW "$1" | awk -v n="$2" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 4) }'

@@ -263,6 +263,7 @@ check() {
 GUEST
 	)"
 	late_module_expect "$name" configs
+	expect_eq funcdir "$(guest_after funcdir)" "ikconfig_read_current,1"
 	want="klpb_configs_data flags=0 read=configs $size"
 	expect_eq "loaded after the patch: configs' own data" "$(guest_after late)" "$want"
 	expect_eq "reloaded elsewhere: the data of the new copy" "$(guest_after reloaded)" "$want"
@@ -334,6 +335,7 @@ post() {
 GUEST
 	)"
 	late_module_expect "$name" kobject_example
+	expect_eq funcdir "$(guest_after funcdir)" "b_store,1"
 	expect_eq late "$(guest_after late)" "foo=0 baz=0 bar=0"
 	expect_eq "loaded after the patch: bar stored, 5 added to foo (set to 100 by the module)" \
 		"$(guest_after late-bar)" "foo=105 baz=0 bar=5"

@@ -194,6 +194,14 @@ assert_output_has() {
 	fi
 }
 
+# expect_eq WHAT GOT WANT: string equality with a readable failure
+expect_eq() {
+	if [[ $2 != "$3" ]]; then
+		printf '%s:\n  got:  %s\n  want: %s\n' "$1" "$2" "$3" >&2
+		return 1
+	fi
+}
+
 # guest_after MARK: the line after "KLPB: MARK" in the guest output
 guest_after() {
 	qemu_guest_out "$QEMU_LOG" | awk -v m="KLPB: $1" '$0 == m { getline; print; exit }'
