@@ -29,6 +29,7 @@ static void usage(FILE *f)
 "\n"
 "  --objname NAME   owner of the object: vmlinux (default) or a module name\n"
 "  --objfile PATH   object path in the build, e.g. fs/proc/cmdline.o\n"
+"                   (default: ORIG.o's path)\n"
 "  --symvers FILE   Module.symvers of the original build\n"
 "  --sizes FILE     klpb-sizes.o built against the kernel (special-section sizes)\n"
 "  --built-orig FILE, --built-patched FILE\n"
@@ -137,6 +138,10 @@ int main(int argc, char **argv)
 	out_path = argv[optind + 2];
 	if (!cdo.objfile)
 		cdo.objfile = argv[optind];
+	if (!built_orig != !built_patched) {
+		ERROR("--built-orig and --built-patched go together");
+		return EXIT_USAGE;
+	}
 	if (strlen(cdo.objname) > 55) {
 		ERROR("object name '%s' longer than the kernel's 55-character limit", cdo.objname);
 		return EXIT_USAGE;

@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		"symbols and the sympos of every patched function.\n"
 		"\n"
 		"  --kernel-build DIR   build dir of the original kernel (vmlinux,\n"
-		"                       modules.order and the modules' .ko files)\n"
+		"                       modules.order and the modules' .ko files; required)\n"
 		"      --in-module-core the kernel has no CONFIG_LIVEPATCH: references to\n"
 		"                       vmlinux become ordinary relocations against an\n"
 		"                       exported anchor symbol plus the link-time distance;\n"

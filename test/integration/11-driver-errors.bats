@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Bad input and interrupted runs of the driver: each class of failure exits
 # with its status (man/klp-build.1, EXIT STATUS: 2 usage, 3 refused, 4 build
-# failure, 5 internal or system error, 130/143 interrupted) and a message
+# failure, 5 internal or system error, 129/130/143 interrupted) and a message
 # naming what is wrong; the output dir gets no .ko nor temporary file, the
 # source tree stays byte-identical (checksum of every file, last test), the
 # next run works.  The JSON report (--report) of each kind of run.
@@ -93,8 +93,8 @@ need_unshare() {
 		assert_output_has_in "$readme" "$n ${name#*:}"
 		grep -qixF -e ".B $n" <<<"$man" || { echo "man page EXIT STATUS lacks $n" >&2; return 1; }
 	done
-	assert_output_has_in "$help" "130/143 interrupted by SIGINT/SIGTERM"
-	assert_output_has_in "$readme" "130/143 interrupted by SIGINT/SIGTERM"
+	assert_output_has_in "$help" "129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM"
+	assert_output_has_in "$readme" "129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM"
 	grep -qF '.BR 130 ", " 143' <<<"$man"
 	for o in --cc-wrapper --report; do
 		assert_output_has_in "$help" "$o"
