@@ -21,13 +21,20 @@
  * unwinder, walk_stackframe(), from its saved fp/sp/pc.  A walk that ends
  * before the task's pt_regs at the top of its stack (an unwind entry
  * missing, klpb_arm_tramp's .cantunwind, ftrace_regs_caller's frame) is
- * unreliable: the switch is retried, as for a busy function.  So is one
- * that meets a return trampoline: a saved lr the graph tracer or a
- * kretprobe replaced is not recovered as on arm64; unwind_frame stops at
- * return_to_handler (its "finish" entry gives pc = lr = itself, the
- * infinite loop check) and at __kretprobe_trampoline (pc == lr at an
- * entry's start), silently (docs/DESIGN.md "32-bit arm: return
- * trampolines").
+ * unreliable: the switch is retried, as for a busy function.
+ *
+ * Return trampolines (docs/DESIGN.md "32-bit arm: return trampolines"): a
+ * saved lr the graph tracer replaced unwinds to pc = return_to_handler,
+ * from which unwind_frame cannot go on (its "finish" entry gives pc = lr
+ * = itself: the infinite loop check stops the walk, silently).  The walk's
+ * callback puts back the return address it stands for, as arm64's
+ * unwinder does, with ftrace_graph_ret_addr() (arm records no retp: the
+ * task's return stack is taken in order, innermost first, as the walk
+ * goes): unwind_frame then goes on from the caller with the sp it already
+ * has.  One that cannot be recovered stops the walk: unreliable.  A saved
+ * lr a kretprobe replaced (__kretprobe_trampoline; pc == lr at an entry's
+ * start) is not recovered: unreliable too (the test kernels have no
+ * KPROBES).
  */
 #include <linux/ftrace.h>
 #include <linux/sched/task_stack.h>
@@ -157,16 +164,65 @@ static void notrace klpb_arch_redirect(struct klpb_ffunc *f, unsigned long ip,
 /* ---------------------------------------------------------------- stack check */
 
 struct klpb_arm_walk {
+	struct task_struct *t;
+	struct stackframe *frame;	/* walk_stackframe's, for the recovery */
 	const struct klpb_range *found;
 	unsigned long where;
 	int depth;
+	int graph_idx;			/* ftrace_graph_ret_addr's cursor */
+	bool stuck;			/* at a trampoline not recovered */
 };
 
-/* one return address: stop at a range, or when too deep */
+/*
+ * pc, where the unwinder stands, becomes the return address the graph
+ * tracer's trampoline stands for (any other pc is left alone), and the
+ * frame goes on from there; false when a trampoline cannot be recovered.
+ * Without a retp to match (arm records none) the task's return stack is
+ * taken innermost first, which is right only when every entry pushed has
+ * its trampoline on the stack: a task switched out between
+ * function_graph_enter's push and prepare_ftrace_return's store of
+ * return_to_handler would break that, and only a preemptible kernel
+ * switches a task out there (no schedule point in that path), so with
+ * CONFIG_PREEMPTION a trampoline stays unrecovered (unreliable).
+ */
+static bool klpb_arm_recover(struct klpb_arm_walk *w, unsigned long *pc)
+{
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+	if (*pc == klpb_kaddr_return_to_handler) {
+#ifdef CONFIG_PREEMPTION
+		return false;
+#else
+		unsigned long (*graph_ret_addr)(struct task_struct *, int *, unsigned long,
+						unsigned long *) =
+			(void *)klpb_kaddr_ftrace_graph_ret_addr;
+		unsigned long orig;
+
+		if (!w->t->ret_stack)
+			return false;
+		orig = graph_ret_addr(w->t, &w->graph_idx, *pc, NULL);
+		if (orig == *pc)
+			return false;
+		w->frame->pc = *pc = orig;
+#endif
+	}
+#endif
+	return true;
+}
+
+/* one return address: stop at a range, at a trampoline not recovered, or when too deep */
 static bool klpb_arm_walk_pc(struct klpb_arm_walk *w, unsigned long pc)
 {
+	unsigned long raw = pc;
+
+	w->where = pc;
+	if (!klpb_arm_recover(w, &pc)) {
+		w->stuck = true;
+		return false;
+	}
 	w->where = pc;
 	w->found = klpb_find_range(pc);
+	if (w->found && pc != raw)
+		klpb_walk_via = raw;
 	return !w->found && ++w->depth < KLPB_MAX_FRAMES;
 }
 
@@ -200,7 +256,7 @@ static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned 
 		.lr = 0,
 		.pc = thread_saved_pc(t),
 	};
-	struct klpb_arm_walk w = { NULL, 0, 0 };
+	struct klpb_arm_walk w = { .t = t, .frame = &frame };
 	unsigned long bottom = (unsigned long)task_pt_regs(t) - 8;
 
 #ifdef CONFIG_KRETPROBES
@@ -211,7 +267,7 @@ static const struct klpb_range *klpb_check_task(struct task_struct *t, unsigned 
 	*unreliable = false;
 	if (w.found)
 		return w.found;
-	if (w.depth >= KLPB_MAX_FRAMES || frame.sp < bottom) {
+	if (w.stuck || w.depth >= KLPB_MAX_FRAMES || frame.sp < bottom) {
 		pr_debug("task %d (%s): the walk stopped at %pS, sp %#lx below %#lx\n",
 			 task_pid_nr(t), t->comm, (void *)w.where, frame.sp, bottom);
 		*unreliable = true;

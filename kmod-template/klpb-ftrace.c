@@ -713,6 +713,17 @@ static void klpb_shadow_release_all(void)
  */
 unsigned long klpb_kaddr_idle_task __section(".data.klpb_kaddr") = 0;
 
+/*
+ * The graph tracer's return trampoline and the function that gives the
+ * return address it replaced (neither exported; klp-convert fills the
+ * words): each arch's stack check recovers what return_to_handler hides
+ * (below: arm64; klpb-arch-arm.c: 32-bit arm).
+ */
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+unsigned long klpb_kaddr_return_to_handler __section(".data.klpb_kaddr") = 0;
+unsigned long klpb_kaddr_ftrace_graph_ret_addr __section(".data.klpb_kaddr") = 0;
+#endif
+
 /* what stopped the last try (written under stop_machine, printed after) */
 static struct {
 	pid_t pid;
@@ -825,10 +836,6 @@ static int klpb_build_ranges(bool enable, bool replacing)
  * same fp (what arch_prepare_kretprobe recorded as ri->fp).  A trampoline
  * that cannot be recovered makes the stack unreliable: no switch.
  */
-#ifdef CONFIG_FUNCTION_GRAPH_TRACER
-unsigned long klpb_kaddr_return_to_handler __section(".data.klpb_kaddr") = 0;
-unsigned long klpb_kaddr_ftrace_graph_ret_addr __section(".data.klpb_kaddr") = 0;
-#endif
 #ifdef CONFIG_KRETPROBES
 unsigned long klpb_kaddr___kretprobe_trampoline __section(".data.klpb_kaddr") = 0;
 unsigned long klpb_kaddr_kretprobe_find_ret_addr __section(".data.klpb_kaddr") = 0;
@@ -1436,7 +1443,7 @@ static int klpb_check_kaddrs(void)
 	ret = klpb_sym_size(klpb_kaddr_idle_task, "idle_task", &size);
 	if (ret)
 		return ret;
-#if !defined(CONFIG_ARM) && defined(CONFIG_FUNCTION_GRAPH_TRACER)
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
 	ret = klpb_check_kaddr(klpb_kaddr_return_to_handler, "return_to_handler") ?:
 	      klpb_check_kaddr(klpb_kaddr_ftrace_graph_ret_addr, "ftrace_graph_ret_addr");
 	if (ret)
