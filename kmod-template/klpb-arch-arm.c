@@ -170,6 +170,7 @@ struct klpb_arm_walk {
 	unsigned long where;
 	int depth;
 	int graph_idx;			/* ftrace_graph_ret_addr's cursor */
+	bool graph_done;		/* the return stack's last entry used */
 	bool stuck;			/* at a trampoline not recovered */
 };
 
@@ -178,12 +179,17 @@ struct klpb_arm_walk {
  * tracer's trampoline stands for (any other pc is left alone), and the
  * frame goes on from there; false when a trampoline cannot be recovered.
  * Without a retp to match (arm records none) the task's return stack is
- * taken innermost first, which is right only when every entry pushed has
- * its trampoline on the stack: a task switched out between
- * function_graph_enter's push and prepare_ftrace_return's store of
- * return_to_handler would break that, and only a preemptible kernel
- * switches a task out there (no schedule point in that path), so with
- * CONFIG_PREEMPTION a trampoline stays unrecovered (unreliable).
+ * taken innermost first, which is right only when the trampolines on the
+ * stack and the entries on the return stack pair up.  Two windows break
+ * that: prepare_ftrace_return stores return_to_handler over the saved lr
+ * BEFORE function_graph_enter pushes the entry, and a traced function
+ * that returned into return_to_handler keeps its entry until
+ * ftrace_return_to_handler pops it.  Both run on the CPU with no schedule
+ * point, and only a preemptible kernel switches a task out from an
+ * interrupt there (svc_preempt), so with CONFIG_PREEMPTION a trampoline
+ * stays unrecovered (unreliable).  6.12's cursor starts again at the top
+ * once it reaches 0 (the bottom entry is at offset 0), where 6.1's runs
+ * out: a trampoline after the last entry is unreliable on both.
  */
 static bool klpb_arm_recover(struct klpb_arm_walk *w, unsigned long *pc)
 {
@@ -197,12 +203,21 @@ static bool klpb_arm_recover(struct klpb_arm_walk *w, unsigned long *pc)
 			(void *)klpb_kaddr_ftrace_graph_ret_addr;
 		unsigned long orig;
 
-		if (!w->t->ret_stack)
+		if (!w->t->ret_stack || w->graph_done)
 			return false;
 		orig = graph_ret_addr(w->t, &w->graph_idx, *pc, NULL);
 		if (orig == *pc)
 			return false;
-		w->frame->pc = *pc = orig;
+		w->graph_done = !w->graph_idx;
+		/*
+		 * lr too: unwind_frame left the popped lr (the trampoline) there,
+		 * and uses it when pc is a function's first instruction (a
+		 * noreturn call at the end of the caller); as if orig had been
+		 * popped, its pc == lr check refuses that case, as without the
+		 * tracer
+		 */
+		w->frame->pc = w->frame->lr = orig;
+		*pc = orig;
 #endif
 	}
 #endif
@@ -214,7 +229,7 @@ static bool klpb_arm_walk_pc(struct klpb_arm_walk *w, unsigned long pc)
 {
 	unsigned long raw = pc;
 
-	w->where = pc;
+	w->where = pc;		/* a trampoline not recovered is named as it is */
 	if (!klpb_arm_recover(w, &pc)) {
 		w->stuck = true;
 		return false;
