@@ -169,6 +169,19 @@ a64_slot_names() {
 	tr '\0' '\n' <"$names" | paste -d ' ' - - | LC_ALL=C sort | paste -s -d ' '
 }
 
+# a64_func_rels KO FUNC: "TYPE SYMBOL" of each relocation of KO's
+# .rela.text.FUNC, one per line
+a64_func_rels() {
+	readelf -rW "$1" | awk -v sec="'.rela.text.$2'" '/^Relocation section/ { s = $3 } s == sec && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }'
+}
+
+# a64_slot_loads REL N: REL (a64_func_rels) has exactly N adrp + ldr pairs
+# on the slot page .data.klpb_slot_words
+a64_slot_loads() {
+	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$1") == "$2" ]] &&
+		[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$1") == "$2" ]]
+}
+
 # a64_modfunc NAME: a function of a module through the in-module core, and
 # late module patching (patches/42: ikconfig_read_current of kernel/configs.ko
 # reads configs' static config_gz_proc_ops and compares the address of its
@@ -191,12 +204,11 @@ a64_modfunc() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
-	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	rel=$(a64_func_rels "$ko" ikconfig_read_current)
 	echo "$rel"
 	# config_gz_proc_ops, ikconfig_read_current and kernel_config_data(_end):
 	# adrp of the slot page, ldr of a slot
-	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 4 ]]
-	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 4 ]]
+	a64_slot_loads "$rel" 4
 	refute_grep ' config_gz_proc_ops$' "$rel"
 	# configs.o's .rodata (kernel_config_data(_end): labels of the asm
 	# .incbin of the config) is configs' own, not copied into the patch
@@ -235,13 +247,12 @@ a64_moddata() {
 	l=$(grep -E '^klp-build: compile patched kernel/configs\.o as the kernel does: ' <<<"$output")
 	refute_grep mcmodel "$l"
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
-	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.ikconfig_read_current.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	rel=$(a64_func_rels "$ko" ikconfig_read_current)
 	echo "$rel"
 	# config_gz_proc_ops and kernel_config_data(_end): one literal each,
 	# its adrp + ldr on the slot (configs.o's .rodata, where the labels of
 	# the config's .incbin are, is configs' own, not copied)
-	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
-	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
+	a64_slot_loads "$rel" 3
 	refute_grep 'config_gz_proc_ops|LDST(8|16|32)_ABS_LO12_NC| \.rodata$' "$rel"
 	[[ $(a64_slot_names "$ko") == "configs config_gz_proc_ops configs kernel_config_data configs kernel_config_data_end" ]]
 	grep -qa config_gz_proc_ops "$ko"
@@ -299,12 +310,11 @@ a64_modstore() {
 	grep -E '^klp-build: compile original samples/kobject/kobject-example\.o: .* -mcmodel=large -c ' <<<"$output"
 	grep -E '^klp-build: recompile samples/kobject/kobject-example\.o: .* -mcmodel=large -c ' <<<"$output"
 	refute_grep '\.klp\.(rela|sym)\.' "$(readelf -SW -sW "$ko")"
-	rel=$(readelf -rW "$ko" | awk '/^Relocation section/ { s = $3 } s ~ /^.\.rela\.text\.b_store.$/ && $1 ~ /^[0-9a-f]+$/ { print $3, $5 }')
+	rel=$(a64_func_rels "$ko" b_store)
 	echo "$rel"
 	# foo, baz and bar: one literal each, its adrp + ldr on the slot; no
 	# relocation names them, no direct 32-bit access
-	[[ $(grep -c '^R_AARCH64_ADR_PREL_PG_HI21 \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
-	[[ $(grep -c '^R_AARCH64_LDST64_ABS_LO12_NC \.data\.klpb_slot_words' <<<"$rel") == 3 ]]
+	a64_slot_loads "$rel" 3
 	refute_grep ' (foo|baz|bar|\.bss.*|\.data)$|LDST(8|16|32)_ABS_LO12_NC' "$rel"
 	[[ $(a64_slot_names "$ko") == "kobject_example bar kobject_example baz kobject_example foo" ]]
 	# the patch has no storage of its own for them
